@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+/** `naftiko-run`: argument parsing, lifecycle, graceful shutdown. Nothing else. */
+import { parseArgs } from 'node:util';
+import { loadCapability } from './spec/load.js';
+import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
+import { RuntimeError, startRuntime, type Runtime } from './runtime.js';
+import { startupSummary } from './startup-summary.js';
+import { closeOnSignal } from './lifecycle.js';
+import { VERSION } from './version.js';
+
+const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
+
+Usage:
+  naftiko-run [serve] FILE… [options]     serve every adapter the files expose
+  naftiko-run validate FILE… [--strict]   check files; print OK or every problem (exit 0 / 1)
+
+Options:
+  --base-uri NAMESPACE=URL   replace a consumes namespace's baseUri (sandbox, staging); repeatable
+  --port NAMESPACE=PORT      listen on another port for an exposes namespace; repeatable
+  --host ADDR                listen on ADDR for every adapter (default: the spec's address, else 127.0.0.1)
+  --strict                   warnings (unknown fields, unknown version…) are errors
+  --log-level LEVEL          fatal, error, warn, info (default), debug, trace or silent
+  --timeout MS               upstream response timeout (default 30000)
+  --connect-timeout MS       upstream connect timeout (default 10000)
+  -h, --help                 this text
+  -v, --version              the version
+
+Environment: bind variables (e.g. POLYTOMIC_API_KEY) are read as the capability's binds declare.
+Docs: README.md; error codes: docs/errors.md`;
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+
+export async function main(argv: readonly string[], io: Out = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'base-uri': { type: 'string', multiple: true },
+        port: { type: 'string', multiple: true },
+        host: { type: 'string' },
+        strict: { type: 'boolean' },
+        'log-level': { type: 'string' },
+        timeout: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (values.version) {
+    io.out(VERSION);
+    return 0;
+  }
+  const [first, ...rest] = positionals;
+  const command = first === 'validate' || first === 'serve' ? first : 'serve';
+  const files = first === 'validate' || first === 'serve' ? rest : positionals;
+  if (files.length === 0) {
+    io.err(`naftiko-run: no capability file given [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
+    return 2;
+  }
+  if (command === 'validate') return validate(files, values.strict ?? false, io);
+
+  let runtime: Runtime;
+  try {
+    const logLevel = values['log-level'] ?? 'info';
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--log-level ${logLevel}: expected fatal, error, warn, info, debug, trace or silent`);
+    runtime = await startRuntime({
+      files,
+      strict: values.strict ?? false,
+      baseUris: pairs(values['base-uri'] ?? [], '--base-uri', (v) => v),
+      ports: pairs(values.port ?? [], '--port', portNumber),
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      logLevel,
+      invoker: {
+        ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
+        ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
+      },
+    });
+  } catch (e) {
+    return reportStartFailure(e, io);
+  }
+  const stdio = runtime.adapters.some((a) => a.url === 'stdio');
+  (stdio ? io.err : io.out)(startupSummary(runtime));
+  return closeOnSignal(() => runtime.close(), stdio ? io.err : io.out);
+}
+
+function validate(files: readonly string[], strict: boolean, io: Out): number {
+  let failed = false;
+  for (const file of files) {
+    try {
+      const { warnings } = loadCapability(file, { strict });
+      for (const w of warnings) io.err(formatDiagnostic(w));
+      io.out(`OK ${file}`);
+    } catch (e) {
+      failed = true;
+      if (e instanceof CapabilityLoadError) io.err(e.message);
+      else io.err(`${file}: ${(e as Error).message} [NR_ERR_INTERNAL]`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+function reportStartFailure(e: unknown, io: Out): number {
+  if (e instanceof CapabilityLoadError) io.err(e.message);
+  else if (e instanceof RuntimeError) io.err(`naftiko-run: ${e.message} [${e.code}]`);
+  else io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_INTERNAL]`);
+  return 1;
+}
+
+function pairs<T>(list: readonly string[], flag: string, parse: (v: string, flag: string) => T): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${item}: expected NAMESPACE=VALUE`);
+    out.set(item.slice(0, eq), parse(item.slice(eq + 1), `${flag} ${item}`));
+  }
+  return out;
+}
+
+function portNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag}: port must be an integer 0–65535`);
+  return n;
+}
+
+function millis(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a positive number of milliseconds`);
+  return n;
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
+if (isEntry) {
+  process.on('unhandledRejection', (e) => process.stderr.write(`naftiko-run: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`));
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

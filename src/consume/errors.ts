@@ -1,0 +1,27 @@
+/**
+ * Failures of a call, each with a stable code and the HTTP status a REST caller gets; the MCP adapter
+ * maps the same errors onto JSON-RPC errors or `isError` results. Messages never carry secret values.
+ */
+export interface InvalidParam {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export class InvokeError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly invalidParams: readonly InvalidParam[] = [],
+  ) {
+    super(detail);
+    this.name = 'InvokeError';
+  }
+  get detail(): string {
+    return this.message;
+  }
+}
+
+export const badInput = (params: readonly InvalidParam[]): InvokeError =>
+  new InvokeError('NR_ERR_BAD_INPUT', 400, 'Bad request input', params.map((p) => `${p.name}: ${p.reason}`).join('; '), params);

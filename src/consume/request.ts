@@ -1,0 +1,199 @@
+/**
+ * Consumed operation + arguments → the upstream HTTP request (SEMANTICS §4). Everything that does not
+ * depend on the call (URL parsing, parameter grouping) is done once in `prepareRequest`.
+ */
+import type { BoundVariable, ConsumedApi, ConsumedOperation, ConsumedParameter, HttpMethod, RequestBodySpec } from '../spec/model.js';
+import { compileTemplate as templateOf, renderTemplate, soleReference, type Template } from '../spec/template.js';
+import { InvokeError, badInput } from './errors.js';
+import { applyAuthentication } from './auth.js';
+
+export interface UpstreamRequest {
+  readonly origin: string;
+  /** path and query, encoded */
+  readonly path: string;
+  readonly method: HttpMethod;
+  readonly headers: Record<string, string>;
+  readonly body?: string | FormData;
+}
+
+export interface PreparedRequest {
+  readonly api: ConsumedApi;
+  readonly operation: ConsumedOperation;
+  /** parsed once when baseUri has no `{{…}}` */
+  readonly staticBase?: { origin: string; basePath: string };
+  readonly query: readonly ConsumedParameter[];
+  readonly headers: readonly ConsumedParameter[];
+  readonly cookies: readonly ConsumedParameter[];
+  readonly bodyParams: readonly ConsumedParameter[];
+}
+
+/** Values a call can draw on: its arguments (after `with`), then bind variables. */
+export interface CallScope {
+  readonly args: ReadonlyMap<string, unknown>;
+  readonly variables: ReadonlyMap<string, BoundVariable>;
+}
+
+export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation): PreparedRequest {
+  const by = (where: string) => operation.parameters.filter((p) => p.in === where);
+  const base = api.baseUri.refs.length === 0 ? splitBase(api.baseUri.source) : undefined;
+  return {
+    api, operation,
+    ...(base ? { staticBase: base } : {}),
+    query: by('query'), headers: by('header'), cookies: by('cookie'), bodyParams: by('body'),
+  };
+}
+
+function splitBase(uri: string): { origin: string; basePath: string } {
+  const u = new URL(uri);
+  return { origin: u.origin, basePath: u.pathname.replace(/\/+$/, '') };
+}
+
+export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): UpstreamRequest {
+  const { api, operation } = plan;
+  const lookup = (ref: string): string | undefined => {
+    const v = scope.args.get(ref);
+    if (v !== undefined && v !== null) return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return scope.variables.get(ref)?.value;
+  };
+  const render = (t: Template, what: string, encode?: (s: string) => string): string => {
+    const r = renderTemplate(t, lookup, encode);
+    if (r.ok) return r.value;
+    throw missingValue(r.missing, what, scope);
+  };
+
+  const base = plan.staticBase ?? splitBase(render(api.baseUri, `${api.namespace} baseUri`));
+  let path = base.basePath + render(operation.path, `${operation.ref} path`, encodeURIComponent);
+
+  const query = new URLSearchParams();
+  for (const p of plan.query) {
+    const v = paramValue(p, scope, render);
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) query.append(p.name, scalarText(item));
+    else query.append(p.name, scalarText(v));
+  }
+
+  const headers: Record<string, string> = Object.create(null);
+  const invalid: { name: string; reason: string }[] = [];
+  for (const p of plan.headers) {
+    const v = paramValue(p, scope, render);
+    if (v === undefined) continue;
+    const text = scalarText(v);
+    if (/[\r\n\0]/.test(text)) invalid.push({ name: p.name, reason: 'header values must not contain CR, LF or NUL' });
+    else headers[p.name.toLowerCase()] = text;
+  }
+  const cookies = plan.cookies
+    .map((p) => [p.name, paramValue(p, scope, render)] as const)
+    .filter(([, v]) => v !== undefined)
+    .map(([n, v]) => `${n}=${encodeURIComponent(scalarText(v))}`);
+  if (cookies.length) headers.cookie = cookies.join('; ');
+  if (invalid.length) throw badInput(invalid);
+
+  const body = buildBody(plan, scope, render, headers);
+  const authQuery = applyAuthentication(api, operation, headers, scope.variables);
+  if (authQuery) query.append(authQuery.name, authQuery.value);
+
+  const qs = query.toString();
+  if (qs) path += (path.includes('?') ? '&' : '?') + qs;
+  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}) };
+}
+
+type Render = (t: Template, what: string, encode?: (s: string) => string) => string;
+
+function paramValue(p: ConsumedParameter, scope: CallScope, render: Render): unknown {
+  const arg = scope.args.get(p.name);
+  if (arg !== undefined && arg !== null) return arg;
+  if (p.value) return typedTemplateValue(p.value, scope) ?? render(p.value, `${p.in} parameter ${p.name}`);
+  return undefined;
+}
+
+/** `"{{x}}"` alone keeps x's own type (number, boolean, object). */
+function typedTemplateValue(t: Template, scope: CallScope): unknown {
+  const ref = soleReference(t);
+  if (ref === undefined) return undefined;
+  const v = scope.args.get(ref);
+  return v !== undefined && v !== null ? v : undefined;
+}
+
+function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function buildBody(plan: PreparedRequest, scope: CallScope, render: Render, headers: Record<string, string>): string | FormData | undefined {
+  const spec = plan.operation.body;
+  if (spec) return renderBodySpec(spec, scope, render, headers);
+  if (plan.bodyParams.length === 0) return undefined;
+  const whole = plan.bodyParams.find((p) => p.name === 'body');
+  let value: unknown;
+  if (whole && plan.bodyParams.length === 1) {
+    value = scope.args.get('body');
+  } else {
+    const obj: Record<string, unknown> = {};
+    for (const p of plan.bodyParams) {
+      const v = paramValue(p, scope, render);
+      if (v !== undefined) obj[p.name] = v;
+    }
+    value = Object.keys(obj).length ? obj : undefined;
+  }
+  if (value === undefined) return undefined;
+  headers['content-type'] ??= 'application/json';
+  return JSON.stringify(value);
+}
+
+const TEXT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8', xml: 'application/xml', sparql: 'application/sparql-query' };
+
+function renderBodySpec(spec: RequestBodySpec, scope: CallScope, render: Render, headers: Record<string, string>): string | FormData {
+  switch (spec.type) {
+    case 'json':
+      headers['content-type'] ??= 'application/json';
+      return typeof spec.data === 'string' ? render(templateOf(spec.data), 'body') : JSON.stringify(renderJson(spec.data, scope, render));
+    case 'text':
+    case 'xml':
+    case 'sparql':
+      headers['content-type'] ??= TEXT_TYPES[spec.type]!;
+      return render(spec.data, 'body');
+    case 'raw': {
+      const text = render(spec.data, 'body');
+      headers['content-type'] ??= /^\s*[[{]/.test(text) ? 'application/json' : 'text/plain; charset=utf-8';
+      return text;
+    }
+    case 'formUrlEncoded': {
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+      if ('source' in spec.data) return render(spec.data as Template, 'body');
+      const form = new URLSearchParams();
+      for (const [k, t] of spec.data as ReadonlyMap<string, Template>) form.append(k, render(t, `body field ${k}`));
+      return form.toString();
+    }
+    case 'multipartForm': {
+      const form = new FormData();
+      for (const part of spec.parts) {
+        const value = render(part.value, `body part ${part.name}`);
+        if (part.filename !== undefined) form.append(part.name, new Blob([value], { type: part.contentType ?? 'application/octet-stream' }), part.filename);
+        else form.append(part.name, value);
+      }
+      return form;
+    }
+  }
+}
+
+/** Renders `{{…}}` inside the strings of an inline JSON body; a string that is one reference keeps its type. */
+function renderJson(data: unknown, scope: CallScope, render: Render): unknown {
+  if (typeof data === 'string') {
+    if (!data.includes('{{')) return data;
+    const t = templateOf(data);
+    return typedTemplateValue(t, scope) ?? render(t, 'body');
+  }
+  if (Array.isArray(data)) return data.map((d) => renderJson(d, scope, render));
+  if (data && typeof data === 'object') return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, renderJson(v, scope, render)]));
+  return data;
+}
+
+function missingValue(ref: string, what: string, scope: CallScope): InvokeError {
+  const variable = scope.variables.get(ref);
+  if (variable) {
+    return new InvokeError('NR_ERR_VARIABLE_UNSET', 500, 'Bind variable not set',
+      `${what} needs {{${ref}}}, which is unset: set ${variable.location ? `key ${variable.source} in ${variable.location}` : `environment variable ${variable.source}`}`);
+  }
+  return badInput([{ name: ref, reason: `required to build the ${what}, but no value was given` }]);
+}

@@ -1,0 +1,66 @@
+/** Sends an UpstreamRequest through the pool for its origin; network failures become InvokeErrors. */
+import type { Dispatcher } from 'undici';
+import type { UpstreamRequest } from './request.js';
+import type { UpstreamPools } from './pools.js';
+import { InvokeError } from './errors.js';
+
+export interface Timeouts {
+  /** ms until the upstream's response headers arrive (SEMANTICS §7: 30 s) */
+  readonly response: number;
+  /** ms of silence allowed while the body streams */
+  readonly body: number;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: AbortSignal): Promise<UpstreamResponse> {
+  try {
+    return await pools.get(req.origin).request({
+      path: req.path,
+      method: req.method,
+      headers: req.headers,
+      ...(req.body !== undefined ? { body: req.body as string } : {}),
+      headersTimeout: timeouts.response,
+      bodyTimeout: timeouts.body,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (e) {
+    throw upstreamFailure(e, req);
+  }
+}
+
+export function upstreamFailure(e: unknown, req: { origin: string; method: string; path: string }): InvokeError {
+  if (e instanceof InvokeError) return e;
+  const err = e as { code?: string; name?: string; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code ?? err.name ?? 'unknown';
+  const target = `${req.method} ${req.origin}${req.path.split('?')[0]}`;
+  if (TIMEOUT.has(code)) return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${target} did not answer in time (${code})`);
+  if (err.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new InvokeError('NR_ERR_CALL_ABORTED', 499, 'Call aborted', `${target}: the caller went away`);
+  if (UNREACHABLE.has(code)) return new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${target} could not be reached (${code})`);
+  return new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${target} failed (${code})`);
+}
+
+/** Reads a whole body, failing with 502 past `limit` bytes. */
+export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) {
+        body.destroy?.();
+        throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${what}: response body exceeds the ${limit} byte limit`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof InvokeError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'UND_ERR_BODY_TIMEOUT') throw new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${what}: the response body stalled`);
+    throw new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${what}: the connection broke while reading the body (${code ?? 'error'})`);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}

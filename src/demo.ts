@@ -1,0 +1,53 @@
+/**
+ * `npm run demo`: serves capabilities/bulksync.yaml. Without POLYTOMIC_API_KEY it starts the bundled
+ * Polytomic sandbox on loopback and points the capability at it (offline, no key needed); with the key
+ * set it serves against the real API.
+ */
+import { fileURLToPath } from 'node:url';
+import { startRuntime } from './runtime.js';
+import { startupSummary } from './startup-summary.js';
+import { closeOnSignal } from './lifecycle.js';
+import { startPolytomicSandbox } from './sandbox/polytomic-sandbox.js';
+import { CapabilityLoadError } from './spec/diagnostics.js';
+import { RuntimeError } from './runtime.js';
+
+const CAPABILITY = fileURLToPath(new URL('../capabilities/bulksync.yaml', import.meta.url));
+const NAMESPACE = 'polytomic-subpackage-bulksync';
+const SANDBOX_KEY = 'sandbox-demo-key';
+
+async function demo(): Promise<number> {
+  const realKey = process.env.POLYTOMIC_API_KEY;
+  const sandbox = realKey ? undefined : await startPolytomicSandbox({ host: '127.0.0.1', port: 0, token: SANDBOX_KEY });
+  let runtime;
+  try {
+    runtime = await startRuntime({
+      files: [CAPABILITY],
+      logLevel: process.env.LOG_LEVEL ?? 'warn',
+      ...(sandbox ? { baseUris: new Map([[NAMESPACE, sandbox.url]]), env: { ...process.env, POLYTOMIC_API_KEY: SANDBOX_KEY } } : {}),
+    });
+  } catch (e) {
+    await sandbox?.close();
+    const code = e instanceof RuntimeError ? ` [${e.code}]` : '';
+    process.stderr.write(`${e instanceof CapabilityLoadError || e instanceof RuntimeError ? e.message : (e as Error).stack}${code}\n`);
+    return 1;
+  }
+  const rest = runtime.adapters.find((a) => a.type === 'rest')!;
+  const mcp = runtime.adapters.find((a) => a.type === 'mcp')!;
+  const lines = [
+    sandbox ? `Sandbox Polytomic API (offline, in-memory): ${sandbox.url} — set POLYTOMIC_API_KEY to use the real API instead` : 'Serving against the real Polytomic API (POLYTOMIC_API_KEY is set)',
+    startupSummary(runtime),
+    '',
+    'Try:',
+    `  curl ${rest.url}/v1/api/bulk/syncs`,
+    `  curl '${rest.url}/v1/api/bulk/syncs?active=true'`,
+    `  npx @modelcontextprotocol/inspector@2.12.0 --cli ${mcp.url} --transport http --method tools/list`,
+    'Ctrl-C stops.',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return closeOnSignal(async () => {
+    await runtime.close();
+    await sandbox?.close();
+  }, (s) => process.stdout.write(s + '\n'));
+}
+
+demo().then((code) => process.exit(code));

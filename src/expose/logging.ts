@@ -1,0 +1,24 @@
+/**
+ * Fastify settings shared by every adapter, with one log line per request at info (method, path
+ * without query, status, ms) and nothing from headers, so no credential can reach the log.
+ */
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error) reply.log.error({ ...line, err: error }, 'request failed');
+    else reply.log.info(line, 'request');
+  }
+}
+
+export function serverOptions(logger: FastifyServerOptions['logger'] | false, bodyLimit: number): FastifyServerOptions {
+  return {
+    logger: logger ?? false,
+    logController: new OneLinePerRequest(),
+    bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+}

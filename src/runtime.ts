@@ -1,0 +1,160 @@
+/**
+ * Lifecycle of a served capability set: load → one Invoker per capability → one listening server per
+ * adapter → graceful close. Used by the CLI, the demo and the tests.
+ */
+import type { FastifyInstance } from 'fastify';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadCapability } from './spec/load.js';
+import type { Diagnostic } from './spec/diagnostics.js';
+import type { CapabilityModel, ExposedAdapter, McpAdapter, RestAdapter } from './spec/model.js';
+import { DEFAULT_INVOKER_OPTIONS, Invoker, type InvokerOptions } from './invoke/invoker.js';
+import { buildRestApp } from './expose/rest/rest-adapter.js';
+import { buildMcpApp, compileTools, createMcpServer } from './expose/mcp/mcp-adapter.js';
+import { VERSION } from './version.js';
+
+export interface ServeOptions {
+  readonly files: readonly string[];
+  readonly strict?: boolean;
+  /** `--base-uri NAMESPACE=URL` */
+  readonly baseUris?: ReadonlyMap<string, string>;
+  /** `--port NAMESPACE=PORT` (0 = any free port) */
+  readonly ports?: ReadonlyMap<string, number>;
+  /** `--host ADDR`: overrides every adapter's address */
+  readonly host?: string;
+  readonly logLevel?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly invoker?: Partial<InvokerOptions>;
+  /** where logs go (default stdout; stderr when an MCP adapter uses stdio) */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+export interface StartedAdapter {
+  readonly type: 'rest' | 'mcp';
+  readonly namespace: string;
+  readonly file: string;
+  /** http://host:port (REST) or http://host:port/mcp (MCP), or 'stdio' */
+  readonly url: string;
+  readonly routes: readonly string[];
+  readonly tools: readonly string[];
+}
+
+export interface Runtime {
+  readonly models: readonly CapabilityModel[];
+  readonly adapters: readonly StartedAdapter[];
+  readonly warnings: readonly Diagnostic[];
+  /** stop accepting, let in-flight calls finish, close upstream pools */
+  close(): Promise<void>;
+}
+
+export class RuntimeError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export async function startRuntime(options: ServeOptions): Promise<Runtime> {
+  const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));
+  const models = loaded.map((l) => l.model);
+  checkOverrides(models, options);
+  checkCrossFilePorts(models, options);
+
+  const usesStdio = models.some((m) => m.exposes.some((a) => a.type === 'mcp' && a.transport === 'stdio'));
+  const logger = options.logLevel === 'silent' ? false : { level: options.logLevel ?? 'info', stream: options.logStream ?? (usesStdio ? process.stderr : process.stdout) };
+
+  const apps: FastifyInstance[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const adapters: StartedAdapter[] = [];
+  try {
+    for (const model of models) {
+      const invoker = new Invoker(model, { ...DEFAULT_INVOKER_OPTIONS, ...options.invoker, ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}) });
+      closers.push(() => invoker.close());
+      for (const adapter of model.exposes) {
+        if (adapter.type === 'rest') {
+          const app = buildRestApp(adapter, invoker, { logger });
+          adapters.push(await listen(app, adapter, model.file, options, apps));
+        } else if (adapter.type === 'mcp' && adapter.transport === 'http') {
+          const host = options.host ?? adapter.address;
+          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, maxResponseBytes: invoker.maxResponseBytes, host });
+          adapters.push(await listen(app, adapter, model.file, options, apps));
+        } else if (adapter.type === 'mcp') {
+          const server = createMcpServer(adapter, compileTools(adapter, invoker, invoker.maxResponseBytes), model.info.label ?? adapter.namespace, VERSION);
+          await server.connect(new StdioServerTransport());
+          closers.push(() => server.close());
+          adapters.push({ type: 'mcp', namespace: adapter.namespace, file: model.file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });
+        }
+      }
+    }
+  } catch (e) {
+    await Promise.allSettled(apps.map((a) => a.close()));
+    await Promise.allSettled(closers.map((c) => c()));
+    throw e;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    models,
+    adapters,
+    warnings: loaded.flatMap((l) => l.warnings),
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.allSettled(apps.map((a) => a.close()));
+        await Promise.allSettled(closers.map((c) => c()));
+      })()),
+  };
+}
+
+async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter, file: string, options: ServeOptions, apps: FastifyInstance[]): Promise<StartedAdapter> {
+  const host = options.host ?? adapter.address;
+  const port = options.ports?.get(adapter.namespace) ?? adapter.port!;
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new RuntimeError('NR_ERR_PORT_IN_USE', `${file}: adapter "${adapter.namespace}" cannot listen on ${host}:${port}: the port is already in use (choose another with --port ${adapter.namespace}=PORT)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new RuntimeError('NR_ERR_ADDRESS_UNAVAILABLE', `${file}: adapter "${adapter.namespace}" cannot listen on ${host}: no such local address (use --host 127.0.0.1)`);
+    if (code === 'EACCES') throw new RuntimeError('NR_ERR_PORT_DENIED', `${file}: adapter "${adapter.namespace}" may not listen on port ${port} (privileged); choose another with --port ${adapter.namespace}=PORT`);
+    throw e;
+  }
+  apps.push(app);
+  const addr = app.server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const base = `http://${shownHost}:${actualPort}`;
+  if (adapter.type === 'rest') {
+    return { type: 'rest', namespace: adapter.namespace, file, url: base, routes: adapter.operations.map((o) => `${o.method} ${o.path}`), tools: [] };
+  }
+  return { type: 'mcp', namespace: adapter.namespace, file, url: `${base}/mcp`, routes: [], tools: adapter.tools.map((t) => t.name) };
+}
+
+function checkOverrides(models: readonly CapabilityModel[], options: ServeOptions): void {
+  const consumes = new Set(models.flatMap((m) => m.consumes.map((c) => c.namespace)));
+  for (const [ns, url] of options.baseUris ?? []) {
+    if (!consumes.has(ns)) throw new RuntimeError('NR_ERR_CLI_UNKNOWN_NAMESPACE', `--base-uri ${ns}=…: no consumes namespace "${ns}" (known: ${[...consumes].join(', ') || 'none'})`);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--base-uri ${ns}=${url}: not an absolute http(s) URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--base-uri ${ns}=${url}: only http and https are supported`);
+  }
+  const exposes = new Set(models.flatMap((m) => m.exposes.map((e) => e.namespace)));
+  for (const ns of options.ports?.keys() ?? []) {
+    if (!exposes.has(ns)) throw new RuntimeError('NR_ERR_CLI_UNKNOWN_NAMESPACE', `--port ${ns}=…: no exposes namespace "${ns}" (known: ${[...exposes].join(', ') || 'none'})`);
+  }
+}
+
+function checkCrossFilePorts(models: readonly CapabilityModel[], options: ServeOptions): void {
+  const seen = new Map<number, string>();
+  for (const m of models) {
+    for (const a of m.exposes as readonly ExposedAdapter[]) {
+      if (a.type !== 'rest' && !(a.type === 'mcp' && a.transport === 'http')) continue;
+      const port = options.ports?.get(a.namespace) ?? a.port;
+      if (port === undefined || port === 0) continue;
+      const other = seen.get(port);
+      if (other) throw new RuntimeError('NR_ERR_PORT_CONFLICT', `adapters "${other}" and "${a.namespace}" both want port ${port}; give one another port with --port ${a.namespace}=PORT`);
+      seen.set(port, a.namespace);
+    }
+  }
+}

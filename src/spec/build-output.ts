@@ -1,0 +1,80 @@
+/** Exposed `outputParameters` → OutputShape (SEMANTICS §5): pass-through when nothing is reshaped. */
+import type { OutputNode, OutputShape } from './model.js';
+import { compileTemplate } from './template.js';
+import { list, str, type Raw } from './context.js';
+
+const ROOT_PATHS = new Set(['$', '$.']);
+
+export function isRootPath(path: string | undefined): boolean {
+  return path !== undefined && ROOT_PATHS.has(path.trim());
+}
+
+export function buildOutputShape(rawParams: unknown): OutputShape {
+  const params = list(rawParams);
+  if (params.length === 0) return { kind: 'passthrough' };
+  if (params.length === 1) {
+    const only = params[0]!;
+    if (only.name === undefined && isPassthroughNode(only)) return { kind: 'passthrough' };
+    if (only.name === undefined) return { kind: 'mapped', root: buildNode(only) };
+  }
+  return { kind: 'mapped', root: buildNamed(params) };
+}
+
+/** `{type: object|array, mapping: $.}` with nothing nested: the body as it is. */
+function isPassthroughNode(p: Raw): boolean {
+  const path = str(p.mapping) ?? str(p.value);
+  return (p.type === 'object' || p.type === 'array') && isRootPath(path) && p.properties === undefined && p.items === undefined && p.const === undefined;
+}
+
+export function buildNamed(params: Raw[]): OutputNode {
+  return { kind: 'named', fields: new Map(params.map((p, i) => [str(p.name) ?? `output${i}`, buildNode(p)])) };
+}
+
+export function buildNode(p: Raw): OutputNode {
+  const mapping = str(p.mapping);
+  const path = mapping !== undefined ? mapping : looksLikePath(p.value) ? (p.value as string) : undefined;
+  const staticValue = p.const !== undefined ? p.const : path === undefined && p.value !== undefined ? p.value : undefined;
+  switch (p.type) {
+    case 'object':
+      return {
+        kind: 'object',
+        ...(path !== undefined ? { path } : {}),
+        properties: new Map(Object.entries((p.properties ?? {}) as Record<string, Raw>).map(([k, v]) => [k, buildNode(v)])),
+        ...(staticValue !== undefined ? { value: staticValue } : {}),
+      };
+    case 'array':
+      return {
+        kind: 'array',
+        ...(path !== undefined ? { path } : {}),
+        ...(p.items ? { items: buildNode(p.items as Raw) } : {}),
+        ...(staticValue !== undefined ? { value: staticValue } : {}),
+      };
+    default: {
+      const value = typeof staticValue === 'string' ? (staticValue.includes('{{') ? compileTemplate(staticValue) : staticValue) : (staticValue as number | boolean | undefined);
+      return {
+        kind: 'scalar',
+        type: (p.type as 'string' | 'number' | 'boolean' | 'integer') ?? 'string',
+        ...(path !== undefined ? { path } : {}),
+        ...(value !== undefined ? { value } : {}),
+      };
+    }
+  }
+}
+
+function looksLikePath(v: unknown): boolean {
+  return typeof v === 'string' && v.startsWith('$');
+}
+
+/** True when every leaf has a static `value`/`const` (a mock needs no upstream call). */
+export function isStaticOutput(node: OutputNode): boolean {
+  switch (node.kind) {
+    case 'scalar':
+      return node.path === undefined && node.value !== undefined;
+    case 'object':
+      return node.path === undefined && (node.value !== undefined || (node.properties.size > 0 && [...node.properties.values()].every(isStaticOutput)));
+    case 'array':
+      return node.path === undefined && node.value !== undefined;
+    case 'named':
+      return [...node.fields.values()].every(isStaticOutput);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The loader: file → YAML (positions kept) → schema check → semantic checks → immutable model.
+ * Every problem of a file is collected and reported together, sorted by position.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { CapabilityLoadError, type Diagnostic } from './diagnostics.js';
+import { MAX_FILE_BYTES, parseYaml } from './yaml-source.js';
+import { checkSchema } from './schema-check.js';
+import { BuildContext, list, str, type Raw } from './context.js';
+import { resolveBinds, type BindDeclaration } from './binds.js';
+import { buildConsumes } from './build-consumes.js';
+import { buildExposes } from './build-exposes.js';
+import type { CapabilityModel } from './model.js';
+
+export const SUPPORTED_VERSIONS = ['1.0.0-alpha1', '1.0.0-alpha2', '1.0.0-alpha3'] as const;
+
+export interface LoadOptions {
+  /** unknown fields and other warnings become errors */
+  readonly strict?: boolean;
+  /** where environment binds are read (default: process.env) */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface LoadResult {
+  readonly model: CapabilityModel;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** Loads and validates a capability file; throws CapabilityLoadError listing every problem. */
+export function loadCapability(file: string, options: LoadOptions = {}): LoadResult {
+  return loadCapabilityText(file, readCapabilityFile(file), options);
+}
+
+export function loadCapabilityText(file: string, text: string, options: LoadOptions = {}): LoadResult {
+  const whole = (code: string, message: string): never => {
+    throw new CapabilityLoadError([{ severity: 'error', code, file, line: 0, column: 0, pointer: '', message }]);
+  };
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) whole('NR_ERR_FILE_TOO_LARGE', `file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; a capability is a small YAML document`);
+  if (text.trim() === '' || /^(\s*#[^\n]*\n?|\s*---\s*\n?)*\s*$/.test(text)) whole('NR_ERR_FILE_EMPTY', 'file is empty: expected a YAML mapping with "naftiko" and "capability"');
+
+  const parsed = parseYaml(file, text);
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  if (diagnostics.some((d) => d.severity === 'error')) throw new CapabilityLoadError(diagnostics);
+  const doc = parsed.value;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    const what = doc === null ? 'nothing' : Array.isArray(doc) ? 'a sequence' : `a ${typeof doc} (${JSON.stringify(doc).slice(0, 40)})`;
+    whole('NR_ERR_NOT_A_MAPPING', `expected a YAML mapping with "naftiko" and "capability" at the top, got ${what}`);
+  }
+  const root = doc as Raw;
+
+  const ctx = new BuildContext(file, path.dirname(path.resolve(file)), parsed.positions);
+  const version = str(root.naftiko);
+  if (version !== undefined && !(SUPPORTED_VERSIONS as readonly string[]).includes(version)) {
+    ctx.warn('NR_WARN_UNKNOWN_VERSION', '/naftiko', `naftiko version "${version}" is not one naftiko-run knows (${SUPPORTED_VERSIONS.join(', ')}); loading it as ${SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]}`);
+  }
+  diagnostics.push(...checkSchema(file, root, parsed.positions));
+  if (diagnostics.some((d) => d.severity === 'error')) throw new CapabilityLoadError(finish(diagnostics, ctx, options));
+
+  const capability = (root.capability ?? {}) as Raw;
+  const bindDecls: BindDeclaration[] = [
+    ...list(root.binds).map((b, i) => bindDecl(b, `/binds/${i}`)),
+    ...list(capability.binds).map((b, i) => bindDecl(b, `/capability/binds/${i}`)),
+  ];
+  const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
+  for (const p of binds.problems) (p.severity === 'error' ? ctx.error : ctx.warn).call(ctx, p.code, p.pointer, p.message);
+
+  const consumes = buildConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes', binds.variables);
+  const exposes = buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, binds.variables, list(capability.aggregates));
+
+  const all = finish(diagnostics, ctx, options);
+  if (all.some((d) => d.severity === 'error')) throw new CapabilityLoadError(all);
+  const info = (root.info ?? {}) as Raw;
+  const model: CapabilityModel = deepFreeze({
+    file,
+    version: version ?? '',
+    info: {
+      ...(str(info.label) !== undefined ? { label: str(info.label)! } : {}),
+      ...(str(info.description) !== undefined ? { description: str(info.description)! } : {}),
+      tags: Array.isArray(info.tags) ? info.tags.map(String) : [],
+    },
+    variables: binds.variables,
+    consumes,
+    exposes,
+  });
+  return { model, warnings: all };
+}
+
+function finish(diagnostics: Diagnostic[], ctx: BuildContext, options: LoadOptions): Diagnostic[] {
+  const all = [...diagnostics, ...ctx.diagnostics];
+  return options.strict ? all.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d)) : all;
+}
+
+function bindDecl(b: Raw, pointer: string): BindDeclaration {
+  return {
+    namespace: String(b.namespace),
+    ...(str(b.location) !== undefined ? { location: str(b.location)! } : {}),
+    keys: (b.keys ?? {}) as Record<string, string>,
+    pointer,
+  };
+}
+
+function readCapabilityFile(file: string): string {
+  const fail = (code: string, message: string): never => {
+    throw new CapabilityLoadError([{ severity: 'error', code, file, line: 0, column: 0, pointer: '', message }]);
+  };
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) fail('NR_ERR_FILE_UNREADABLE', 'is a directory, expected a capability YAML file');
+    size = st.size;
+  } catch (e) {
+    if (e instanceof CapabilityLoadError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'NR_ERR_FILE_NOT_FOUND' : 'NR_ERR_FILE_UNREADABLE', code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'unknown error'})`);
+  }
+  if (size > MAX_FILE_BYTES) fail('NR_ERR_FILE_TOO_LARGE', `file is ${(size / 1024 / 1024).toFixed(1)} MiB, larger than the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit; a capability is a small YAML document`);
+  try {
+    const buf = readFileSync(file);
+    if (buf.includes(0)) fail('NR_ERR_NOT_YAML', 'file is binary (contains NUL bytes), expected YAML text');
+    return buf.toString('utf8');
+  } catch (e) {
+    if (e instanceof CapabilityLoadError) throw e;
+    return fail('NR_ERR_FILE_UNREADABLE', `cannot read file (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  }
+}
+
+function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if (value instanceof Map) for (const v of value.values()) deepFreeze(v, seen);
+  else for (const v of Object.values(value as object)) deepFreeze(v, seen);
+  return Object.freeze(value);
+}

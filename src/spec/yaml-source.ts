@@ -1,0 +1,116 @@
+/**
+ * YAML text → plain JS value plus a position index (JSON pointer → line/column), so that every later
+ * problem (schema, semantics) can be reported at the exact place in the file.
+ */
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import { pointerOf } from './diagnostics.js';
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface SourcePositions {
+  /** Where the value at `pointer` starts; falls back to the nearest located ancestor. */
+  valueAt(pointer: string): Position;
+  /** Where the key of the mapping entry at `pointer` starts (for unknown or duplicate fields). */
+  keyAt(pointer: string): Position;
+}
+
+export interface ParsedYaml {
+  readonly value: unknown;
+  readonly positions: SourcePositions;
+  readonly diagnostics: Diagnostic[];
+}
+
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+const MAX_ALIAS_EXPANSION = 100;
+
+const START: Position = { line: 1, column: 1 };
+
+export function parseYaml(file: string, text: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const diagnostics: Diagnostic[] = [];
+  const posOf = (offset: number): Position => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+
+  for (const err of doc.errors) {
+    const p = posOf(err.pos[0]);
+    const duplicate = err.code === 'DUPLICATE_KEY';
+    diagnostics.push({
+      severity: 'error',
+      code: duplicate ? 'NR_ERR_YAML_DUPLICATE_KEY' : 'NR_ERR_YAML_SYNTAX',
+      file,
+      line: p.line,
+      column: p.column,
+      pointer: '',
+      message: duplicate ? 'duplicate key: ' + firstLine(err.message) : 'YAML syntax error: ' + firstLine(err.message),
+    });
+  }
+  for (const warn of doc.warnings) {
+    const p = posOf(warn.pos[0]);
+    diagnostics.push({ severity: 'warning', code: 'NR_WARN_YAML', file, line: p.line, column: p.column, pointer: '', message: firstLine(warn.message) });
+  }
+
+  const values = new Map<string, Position>();
+  const keys = new Map<string, Position>();
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Node;
+    const pointer = pointerOf(path);
+    if (n.range) values.set(pointer, posOf(n.range[0]));
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node | null;
+        const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+        const childPath = [...path, key];
+        if (keyNode?.range) keys.set(pointerOf(childPath), posOf(keyNode.range[0]));
+        if (pair.value) walk(pair.value, childPath);
+        else if (keyNode?.range) values.set(pointerOf(childPath), posOf(keyNode.range[0]));
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => walk(item, [...path, i]));
+    }
+  };
+  walk(doc.contents, []);
+
+  const nearest = (map: Map<string, Position>, pointer: string): Position => {
+    let p = pointer;
+    for (;;) {
+      const hit = map.get(p) ?? values.get(p);
+      if (hit) return hit;
+      if (p === '') return START;
+      p = p.slice(0, p.lastIndexOf('/'));
+    }
+  };
+
+  let value: unknown = null;
+  if (doc.errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+    } catch (e) {
+      diagnostics.push({
+        severity: 'error', code: 'NR_ERR_YAML_SYNTAX', file, line: 1, column: 1, pointer: '',
+        message: 'YAML could not be expanded: ' + firstLine((e as Error).message),
+      });
+    }
+  }
+  return {
+    value,
+    diagnostics,
+    positions: {
+      valueAt: (pointer) => nearest(values, pointer),
+      keyAt: (pointer) => nearest(keys, pointer),
+    },
+  };
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0] ?? s;
+  return line.replace(/ at line \d+, column \d+:?$/, '').trim();
+}

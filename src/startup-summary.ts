@@ -1,0 +1,24 @@
+/** The short table printed at start: adapters, addresses, routes, tools, unset variables, warnings. */
+import type { Runtime } from './runtime.js';
+import { formatDiagnostic } from './spec/diagnostics.js';
+
+export function startupSummary(runtime: Runtime): string {
+  const lines: string[] = [];
+  for (const a of runtime.adapters) {
+    lines.push(`${a.type.toUpperCase().padEnd(4)} ${a.namespace}  ${a.url}`);
+    for (const r of a.routes) lines.push(`       ${r}`);
+    if (a.tools.length) lines.push(`       tools: ${a.tools.join(', ')}`);
+  }
+  const unset = new Map<string, string>();
+  for (const m of runtime.models) {
+    for (const v of m.variables.values()) {
+      if (v.value === undefined) unset.set(`${v.namespace}.${v.name}`, v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`);
+    }
+  }
+  if (unset.size) {
+    lines.push('Unset bind variables (calls that need them answer 401/500 naming them):');
+    for (const [name, from] of unset) lines.push(`       ${name} ← ${from}`);
+  }
+  for (const w of runtime.warnings) lines.push(formatDiagnostic(w));
+  return lines.join('\n');
+}
