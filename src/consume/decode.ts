@@ -2,8 +2,6 @@
 import { parse as parseYamlText } from 'yaml';
 import type { OutputFormat } from '../spec/model.js';
 
-export const DECODED_FORMATS: ReadonlySet<OutputFormat> = new Set(['json', 'yaml', 'csv', 'tsv', 'psv']);
-
 export function decodeBody(format: OutputFormat, text: string): unknown {
   switch (format) {
     case 'json':

@@ -1,7 +1,7 @@
 /** OutputNode trees, compiled once into functions that build the caller's answer from the upstream value. */
 import type { OutputNode } from '../spec/model.js';
 import { renderTemplate, type Template } from '../spec/template.js';
-import { compileJsonPath } from './json-path.js';
+import { compileJsonPath } from '../spec/json-path.js';
 
 /** `inputs` feed `{{…}}` in static values (mock mode). */
 export type Mapper = (json: unknown, inputs: Readonly<Record<string, unknown>>) => unknown;

@@ -103,10 +103,12 @@ function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variables: Read
     case 'basic':
       return { type: 'basic', username: t('username'), password: t('password') };
     case 'digest':
+      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'digest upstream authentication is not supported yet; calls through this adapter answer 501');
       return { type: 'digest', username: t('username'), password: t('password') };
     case 'apikey':
       return { type: 'apikey', key: str(raw.key) ?? 'X-API-Key', value: t('value'), placement: raw.placement === 'query' ? 'query' : 'header' };
     default:
+      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'oauth2 upstream authentication is not supported yet; calls through this adapter answer 501');
       return { type: 'oauth2', settings: { ...raw } };
   }
 }

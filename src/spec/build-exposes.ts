@@ -8,7 +8,8 @@ import type {
 } from './model.js';
 import { compileTemplate } from './template.js';
 import { BuildContext, list, str, type Raw } from './context.js';
-import { buildOutputShape, buildNamed, isStaticOutput } from './build-output.js';
+import { buildOutputShape, buildNamed, checkOutputPaths, isStaticOutput } from './build-output.js';
+import { DECODED_FORMATS } from './model.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1';
 
@@ -163,9 +164,14 @@ function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: Operatio
   const inputs = declaredInputs.length > 0 || !target ? declaredInputs : inferInputs(scope, target, withArgs, raw.with === undefined, frame);
   markCredentials(scope, inputs, target, withArgs);
 
+  checkOutputPaths(ctx, raw.outputParameters, `${pointer}/outputParameters`);
   let handler: OperationHandler;
   if (target) {
-    handler = { kind: 'call', operation: target, with: withArgs, withImplicit: raw.with === undefined, output: buildOutputShape(raw.outputParameters) };
+    const output = buildOutputShape(raw.outputParameters);
+    handler = { kind: 'call', operation: target, with: withArgs, withImplicit: raw.with === undefined, output };
+    if (output.kind === 'mapped' && !DECODED_FORMATS.has(target.outputRawFormat)) {
+      ctx.warn('NR_WARN_OUTPUT_FORMAT_UNSUPPORTED', `${pointer}/outputParameters`, `${target.ref} answers ${target.outputRawFormat}, which naftiko-run does not decode yet (${[...DECODED_FORMATS].join(', ')}); mapped calls will answer 502`);
+    }
     checkArguments(scope, target, withArgs, inputs, raw.with === undefined, pointer, frame);
   } else if (raw.steps !== undefined) {
     handler = { kind: 'unserved', feature: 'steps' };

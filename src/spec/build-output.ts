@@ -1,7 +1,8 @@
 /** Exposed `outputParameters` → OutputShape (SEMANTICS §5): pass-through when nothing is reshaped. */
 import type { OutputNode, OutputShape } from './model.js';
 import { compileTemplate } from './template.js';
-import { list, str, type Raw } from './context.js';
+import { list, str, type BuildContext, type Raw } from './context.js';
+import { jsonPathProblem } from './json-path.js';
 
 const ROOT_PATHS = new Set(['$', '$.']);
 
@@ -77,4 +78,22 @@ export function isStaticOutput(node: OutputNode): boolean {
     case 'named':
       return [...node.fields.values()].every(isStaticOutput);
   }
+}
+
+/** Every JSONPath of an `outputParameters` tree is checked at load, at its own pointer. */
+export function checkOutputPaths(ctx: BuildContext, rawParams: unknown, pointer: string): void {
+  list(rawParams).forEach((p, i) => checkParamPaths(ctx, p, `${pointer}/${i}`));
+}
+
+function checkParamPaths(ctx: BuildContext, p: Raw, pointer: string): void {
+  for (const field of ['mapping', 'value'] as const) {
+    const path = str(p[field]);
+    if (path === undefined || (field === 'value' && !path.startsWith('$'))) continue;
+    const problem = jsonPathProblem(path);
+    if (problem) ctx.error('NR_ERR_JSONPATH', `${pointer}/${field}`, `JSONPath ${JSON.stringify(path)} ${problem}`);
+  }
+  if (p.properties && typeof p.properties === 'object') {
+    for (const [k, v] of Object.entries(p.properties as Record<string, Raw>)) checkParamPaths(ctx, v, `${pointer}/properties/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+  }
+  if (p.items && typeof p.items === 'object') checkParamPaths(ctx, p.items as Raw, `${pointer}/items`);
 }

@@ -48,6 +48,10 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
     whole('NR_ERR_NOT_A_MAPPING', `expected a YAML mapping with "naftiko" and "capability" at the top, got ${what}`);
   }
   const root = doc as Raw;
+  if (!('naftiko' in root)) {
+    const kind = 'openapi' in root ? 'an OpenAPI document' : 'swagger' in root ? 'a Swagger document' : 'a YAML mapping without a "naftiko" version field';
+    whole('NR_ERR_NOT_A_CAPABILITY', `not a Naftiko capability: this is ${kind}; a capability starts with "naftiko: ${SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]}"`);
+  }
 
   const ctx = new BuildContext(file, path.dirname(path.resolve(file)), parsed.positions);
   const version = str(root.naftiko);

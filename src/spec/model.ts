@@ -9,6 +9,9 @@ export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type OutputFormat = 'json' | 'xml' | 'avro' | 'protobuf' | 'csv' | 'tsv' | 'psv' | 'yaml' | 'html' | 'markdown';
 
+/** `outputRawFormat`s naftiko-run decodes for mapped outputs (pass-through works with any). */
+export const DECODED_FORMATS: ReadonlySet<OutputFormat> = new Set(['json', 'yaml', 'csv', 'tsv', 'psv']);
+
 export interface CapabilityModel {
   /** Path of the capability file as given by the user (used in every message). */
   readonly file: string;

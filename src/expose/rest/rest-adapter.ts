@@ -7,7 +7,7 @@ import type { ExposedOperation, RestAdapter } from '../../spec/model.js';
 import type { Invoker, InvokeResult } from '../../invoke/invoker.js';
 import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
-import { compileJsonPath } from '../../consume/json-path.js';
+import { compileJsonPath } from '../../spec/json-path.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromInvokeError } from '../problem.js';
 import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
 import { serverOptions } from '../logging.js';

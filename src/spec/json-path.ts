@@ -42,12 +42,26 @@ function simpleKeys(path: string): (string | number)[] | undefined {
   return keys;
 }
 
-/** Checks a path at load time; returns a reason when jsonpath-plus cannot use it. */
+/**
+ * Checks a path at load time; returns what is wrong, or undefined. jsonpath-plus accepts almost any
+ * text, so the structure is checked here: a leading `$`, balanced brackets and quotes, and no filter or
+ * script expressions (script evaluation is off, so they could never match).
+ */
 export function jsonPathProblem(path: string): string | undefined {
-  try {
-    JSONPath.toPathArray(path.startsWith('$') ? path : `$.${path}`);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
+  const p = path.trim();
+  if (!p.startsWith('$')) return 'must start with "$"';
+  if (/\?\(|\(@|\(\s*\)/.test(p)) return 'filter and script expressions ([?(…)], (@…)) are not supported: script evaluation is off';
+  let depth = 0;
+  let quote: string | undefined;
+  for (const c of p) {
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '[') depth++;
+    else if (c === ']' && --depth < 0) return 'has a "]" without "["';
   }
+  if (quote) return 'has an unterminated quote';
+  if (depth !== 0) return 'has a "[" without "]"';
+  if (/\.\.?$/.test(p) && p !== '$.') return 'ends with "."';
+  return undefined;
 }
