@@ -1,72 +1,85 @@
 /**
  * Upstream credentials from `authentication` (SEMANTICS §3): a configured credential wins over the
  * caller's; when its variable is unset, the caller's own credential passes through; with neither the call
- * fails with 401 naming the variable (never a value).
+ * fails with 401 naming the variable (never a value). Bind values are fixed once loaded, so each
+ * adapter's credential is rendered once, when its calls are prepared.
  */
-import type { Authentication, BoundVariable, ConsumedApi, ConsumedOperation } from '../spec/model.js';
+import type { Authentication, BoundVariable, ConsumedApi } from '../spec/model.js';
 import { renderTemplate, type Template } from '../spec/template.js';
 import { InvokeError } from './errors.js';
 
-export function applyAuthentication(
-  api: ConsumedApi,
-  operation: ConsumedOperation,
-  headers: Record<string, string>,
-  variables: ReadonlyMap<string, BoundVariable>,
-): { name: string; value: string } | undefined {
+/** Sets the credential on `headers` (or returns a query parameter), or throws 401/501. */
+export type ApplyAuth = (headers: Record<string, string>, operationRef: string) => { name: string; value: string } | undefined;
+
+const NONE: ApplyAuth = () => undefined;
+
+export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<string, BoundVariable>): ApplyAuth {
   const auth = api.authentication;
-  if (!auth) return undefined;
+  if (!auth) return NONE;
   const lookup = (ref: string) => variables.get(ref)?.value;
-  const resolve = (t: Template) => renderTemplate(t, lookup);
-  const missing = (t: readonly Template[]) => t.flatMap((x) => x.refs).filter((r) => lookup(r) === undefined);
+  const render = (t: Template): string | undefined => {
+    const r = renderTemplate(t, lookup);
+    return r.ok && r.value !== '' ? r.value : undefined;
+  };
+  const missing = (templates: readonly Template[]) => describeMissing(templates.flatMap((t) => t.refs).filter((r) => lookup(r) === undefined), variables);
 
   switch (auth.type) {
     case 'bearer': {
-      const r = resolve(auth.token);
-      if (r.ok && r.value !== '') {
-        headers.authorization = `Bearer ${r.value}`;
-        return undefined;
-      }
-      return callerCredential(headers, 'authorization', auth, missing([auth.token]), variables, operation);
+      const token = render(auth.token);
+      return token !== undefined ? setHeader('authorization', `Bearer ${token}`) : callerOnly('authorization', auth, missing([auth.token]));
     }
     case 'basic': {
-      const u = resolve(auth.username);
-      const p = resolve(auth.password);
-      if (u.ok && p.ok && u.value !== '') {
-        headers.authorization = `Basic ${Buffer.from(`${u.value}:${p.value}`).toString('base64')}`;
-        return undefined;
-      }
-      return callerCredential(headers, 'authorization', auth, missing([auth.username, auth.password]), variables, operation);
+      const user = render(auth.username);
+      const password = renderTemplate(auth.password, lookup);
+      return user !== undefined && password.ok
+        ? setHeader('authorization', `Basic ${Buffer.from(`${user}:${password.value}`).toString('base64')}`)
+        : callerOnly('authorization', auth, missing([auth.username, auth.password]));
     }
     case 'apikey': {
-      const v = resolve(auth.value);
-      if (v.ok && v.value !== '') {
-        if (auth.placement === 'query') return { name: auth.key, value: v.value };
-        headers[auth.key.toLowerCase()] = v.value;
-        return undefined;
+      const value = render(auth.value);
+      if (value !== undefined) return auth.placement === 'query' ? () => ({ name: auth.key, value }) : setHeader(auth.key.toLowerCase(), value);
+      if (auth.placement === 'query') {
+        const why = missing([auth.value]);
+        return (_h, ref) => {
+          throw credentialError(auth, why, ref);
+        };
       }
-      if (auth.placement === 'query') throw credentialError(auth, missing([auth.value]), variables, operation);
-      return callerCredential(headers, auth.key.toLowerCase(), auth, missing([auth.value]), variables, operation);
+      return callerOnly(auth.key.toLowerCase(), auth, missing([auth.value]));
     }
     default:
-      throw new InvokeError('NR_ERR_AUTH_UNSUPPORTED', 501, 'Upstream authentication not supported',
-        `${operation.ref}: "${auth.type}" authentication is not supported by naftiko-run yet`);
+      return (_h, ref) => {
+        throw new InvokeError('NR_ERR_AUTH_UNSUPPORTED', 501, 'Upstream authentication not supported', `${ref}: "${auth.type}" authentication is not supported by naftiko-run yet`);
+      };
   }
 }
 
-function callerCredential(
-  headers: Record<string, string>, header: string, auth: Authentication, missingRefs: string[],
-  variables: ReadonlyMap<string, BoundVariable>, operation: ConsumedOperation,
-): undefined {
-  if (headers[header]) return undefined;
-  throw credentialError(auth, missingRefs, variables, operation);
+function setHeader(name: string, value: string): ApplyAuth {
+  return (headers) => {
+    headers[name] = value;
+    return undefined;
+  };
 }
 
-function credentialError(auth: Authentication, missingRefs: string[], variables: ReadonlyMap<string, BoundVariable>, operation: ConsumedOperation): InvokeError {
-  const names = [...new Set(missingRefs)].map((r) => {
-    const v = variables.get(r);
-    return v ? (v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`) : `{{${r}}}`;
-  });
+/** No configured credential: the caller's own header passes through, or the call fails. */
+function callerOnly(header: string, auth: Authentication, missing: string): ApplyAuth {
+  return (headers, ref) => {
+    if (headers[header]) return undefined;
+    throw credentialError(auth, missing, ref);
+  };
+}
+
+function describeMissing(refs: readonly string[], variables: ReadonlyMap<string, BoundVariable>): string {
+  return [...new Set(refs)]
+    .map((r) => {
+      const v = variables.get(r);
+      return v ? (v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`) : `{{${r}}}`;
+    })
+    .join(' and ');
+}
+
+function credentialError(auth: Authentication, missing: string, operationRef: string): InvokeError {
   const header = auth.type === 'apikey' ? auth.key : 'Authorization';
+  const how = auth.type === 'apikey' && auth.placement === 'query' ? '' : `, or send your own ${header} header`;
   return new InvokeError('NR_ERR_CREDENTIAL_MISSING', 401, 'Upstream credential missing',
-    `${operation.ref} needs a ${auth.type} credential: set ${names.join(' and ') || 'the credential'}, or send your own ${header} header`);
+    `${operationRef} needs a ${auth.type} credential: set ${missing || 'the credential'}${how}`);
 }

@@ -5,7 +5,7 @@
 import type { BoundVariable, ConsumedApi, ConsumedOperation, ConsumedParameter, HttpMethod, RequestBodySpec } from '../spec/model.js';
 import { compileTemplate as templateOf, renderTemplate, soleReference, type Template } from '../spec/template.js';
 import { InvokeError, badInput } from './errors.js';
-import { applyAuthentication } from './auth.js';
+import { prepareAuthentication, type ApplyAuth } from './auth.js';
 
 export interface UpstreamRequest {
   readonly origin: string;
@@ -25,6 +25,7 @@ export interface PreparedRequest {
   readonly headers: readonly ConsumedParameter[];
   readonly cookies: readonly ConsumedParameter[];
   readonly bodyParams: readonly ConsumedParameter[];
+  readonly applyAuth: ApplyAuth;
 }
 
 /** Values a call can draw on: its arguments (after `with`), then bind variables. */
@@ -33,13 +34,14 @@ export interface CallScope {
   readonly variables: ReadonlyMap<string, BoundVariable>;
 }
 
-export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation): PreparedRequest {
+export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation, variables: ReadonlyMap<string, BoundVariable>): PreparedRequest {
   const by = (where: string) => operation.parameters.filter((p) => p.in === where);
   const base = api.baseUri.refs.length === 0 ? splitBase(api.baseUri.source) : undefined;
   return {
     api, operation,
     ...(base ? { staticBase: base } : {}),
     query: by('query'), headers: by('header'), cookies: by('cookie'), bodyParams: by('body'),
+    applyAuth: prepareAuthentication(api, variables),
   };
 }
 
@@ -89,7 +91,7 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
   if (invalid.length) throw badInput(invalid);
 
   const body = buildBody(plan, scope, render, headers);
-  const authQuery = applyAuthentication(api, operation, headers, scope.variables);
+  const authQuery = plan.applyAuth(headers, operation.ref);
   if (authQuery) query.append(authQuery.name, authQuery.value);
 
   const qs = query.toString();

@@ -15,7 +15,7 @@ export function checkInputs(
   for (const input of inputs) {
     const value = raw[input.name];
     if (value === undefined || value === null) {
-      if (input.required && !input.credential) invalid.push({ name: input.name, reason: `required ${input.in === 'body' ? 'body' : input.in} input is missing` });
+      if (input.required && !input.credential) invalid.push({ name: input.name, reason: 'is required but missing' });
       continue;
     }
     const r = coerce(input.type, value, options.fromStrings);

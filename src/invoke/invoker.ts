@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { BoundVariable, CapabilityModel, CallHandler, ExposedOperation } from '../spec/model.js';
-import { renderTemplate, soleReference } from '../spec/template.js';
+import { renderTemplate, soleReference, staticTemplate } from '../spec/template.js';
 import { UpstreamPools } from '../consume/pools.js';
 import { prepareRequest, buildUpstreamRequest, type PreparedRequest } from '../consume/request.js';
 import { readLimited, sendUpstream, type Timeouts } from '../consume/send.js';
@@ -75,7 +75,7 @@ export class Invoker {
     const target = handler.operation;
     const api = this.model.consumes.find((a) => a.namespace === target.namespace)!;
     const override = this.options.baseUriOverrides?.get(api.namespace);
-    const plan: PreparedRequest = prepareRequest(override ? { ...api, baseUri: { source: override, parts: [override], refs: [] } } : api, target);
+    const plan: PreparedRequest = prepareRequest(override ? { ...api, baseUri: staticTemplate(override) } : api, target, this.model.variables);
     const map: Mapper | undefined = handler.output.kind === 'mapped' ? compileOutput(handler.output.root) : undefined;
     const variables = this.model.variables;
     const buildArgs = argumentBuilder(handler, variables);

@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpAdapter } from '../../spec/model.js';
 import type { BoundInvocation, Invoker } from '../../invoke/invoker.js';
 import { checkInputs } from '../../invoke/inputs.js';
@@ -42,14 +42,13 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseB
         try {
           inputs = checkInputs(visibleInputs, args, { fromStrings: false, unknown: 'reject' });
         } catch (e) {
-          if (e instanceof InvokeError) throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${op.name}: ${e.detail}`, { invalid_params: e.invalidParams });
-          throw e;
+          throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
         }
         try {
           return await toolResult(await invoke(inputs), maxResponseBytes, `tool ${op.name}`);
         } catch (e) {
           if (e instanceof InvokeError) {
-            if (e.code === 'NR_ERR_BAD_INPUT') throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for tool ${op.name}: ${e.detail}`, { invalid_params: e.invalidParams });
+            if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
             return errorResult(e);
           }
           throw e;
@@ -58,6 +57,20 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseB
     });
   }
   return tools;
+}
+
+/**
+ * A JSON-RPC error the SDK sends as is ({code, message, data}); McpError would prefix its message with
+ * "MCP error -32602:", which the client's McpError prefixes once more.
+ */
+class ProtocolError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+function invalidParams(tool: string, e: InvokeError): ProtocolError {
+  return new ProtocolError(ErrorCode.InvalidParams, `Invalid arguments for tool ${tool}: ${e.detail}`, { code: e.code, invalid_params: e.invalidParams });
 }
 
 export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string): Server {
@@ -69,7 +82,7 @@ export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntr
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: list }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const tool = tools.get(req.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name} (tools: ${[...tools.keys()].join(', ')})`);
+    if (!tool) throw new ProtocolError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name} (tools: ${[...tools.keys()].join(', ')})`);
     return tool.run(req.params.arguments ?? {});
   });
   return server;
