@@ -228,6 +228,8 @@ function parseWith(scope: Scope, raw: unknown, pointer: string, aliases: readonl
 export function parseWithValue(value: string | number, aliases: readonly string[]): WithSource {
   if (typeof value === 'number') return { kind: 'literal', value };
   if (value.includes('{{')) return { kind: 'template', template: compileTemplate(value) };
+  // `$this.<adapter-namespace>.<input>`, the reference engine's spelling of an input reference
+  if (value.startsWith('$this.')) return parseWithValue(value.slice('$this.'.length), aliases);
   const dot = value.indexOf('.');
   if (dot > 0 && aliases.includes(value.slice(0, dot)) && /^[A-Za-z0-9_*-]+$/.test(value.slice(dot + 1))) return { kind: 'input', name: value.slice(dot + 1) };
   return { kind: 'literal', value };

@@ -24,7 +24,7 @@ function validator(): ValidateFunction {
 
 const UNKNOWN_FIELD_KEYWORDS = new Set(['additionalProperties', 'unevaluatedProperties']);
 /** Combinators whose failure is explained better by the errors of their branches. */
-const COMBINATORS = new Set(['oneOf', 'anyOf', 'if', 'not', 'allOf']);
+const COMBINATORS = new Set(['oneOf', 'anyOf', 'if', 'allOf']);
 
 export function checkSchema(file: string, doc: unknown, positions: SourcePositions): Diagnostic[] {
   const validate = validator();
@@ -59,6 +59,16 @@ function toDiagnostic(file: string, e: ErrorObject, positions: SourcePositions):
       ...base, severity: 'warning', code: 'NR_WARN_UNKNOWN_FIELD', pointer, ...positions.keyAt(pointer),
       message: `unknown field "${field}"${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (expected one of: ${known.join(', ')})` : ''}`,
     };
+  }
+  if (e.keyword === 'not') {
+    const forbidden = ((e.schema ?? {}) as { required?: string[] }).required ?? [];
+    if (forbidden.length === 1) {
+      const pointer = `${e.instancePath}/${escape(forbidden[0]!)}`;
+      return { ...base, pointer, ...positions.keyAt(pointer), message: `"${forbidden[0]}" is not allowed here${notReason(e.instancePath, forbidden[0]!)}` };
+    }
+    if (forbidden.length > 1) {
+      return { ...base, pointer: e.instancePath, ...positions.valueAt(e.instancePath), message: `fields ${forbidden.map((f) => `"${f}"`).join(' and ')} cannot be used together` };
+    }
   }
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -103,6 +113,11 @@ function describe(e: ErrorObject, schema: Record<string, unknown>): string {
     default:
       return `${e.message ?? 'is invalid'}${got}`;
   }
+}
+
+function notReason(_path: string, field: string): string {
+  if (field === 'port') return ' (an MCP adapter with transport: stdio has no port)';
+  return ' in this form of the object';
 }
 
 const PATTERN_HINTS: Record<string, string> = {
