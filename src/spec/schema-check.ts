@@ -3,21 +3,37 @@
  * Naftiko spec) and turns ajv's errors into positioned, readable diagnostics.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { ErrorObject } from 'ajv';
+import { ajvOptions } from './schema-options.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourcePositions } from './yaml-source.js';
 
 export const SCHEMA_URL = new URL('../../schema/naftiko-run.schema.json', import.meta.url);
 
-let compiled: ValidateFunction | undefined;
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    const addFormats = addFormatsModule as unknown as (a: Ajv2020) => void;
+let compiled: Validator | undefined;
+
+/**
+ * The build writes a standalone validator next to this module (scripts/compile-schema.mjs); running
+ * from source (tests), the schema is compiled here instead. Both come from the same schema and options.
+ */
+function validator(): Validator {
+  if (compiled) return compiled;
+  const require = createRequire(import.meta.url);
+  try {
+    const mod = require('./schema-validator.cjs') as Validator | { default: Validator };
+    compiled = typeof mod === 'function' ? mod : mod.default;
+  } catch {
+    const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    const addFormats = require('ajv-formats') as (ajv: unknown) => void;
+    const ajv = new Ajv2020({ ...ajvOptions });
     addFormats(ajv);
-    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')));
+    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8'))) as Validator;
   }
   return compiled;
 }

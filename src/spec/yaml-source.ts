@@ -4,7 +4,6 @@
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
-import { pointerOf } from './diagnostics.js';
 
 export interface Position {
   readonly line: number;
@@ -58,26 +57,25 @@ export function parseYaml(file: string, text: string): ParsedYaml {
 
   const values = new Map<string, Position>();
   const keys = new Map<string, Position>();
-  const walk = (node: unknown, path: (string | number)[]): void => {
+  const walk = (node: unknown, pointer: string): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as Node;
-    const pointer = pointerOf(path);
     if (n.range) values.set(pointer, posOf(n.range[0]));
     if (isMap(n)) {
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-        const childPath = [...path, key];
-        if (keyNode?.range) keys.set(pointerOf(childPath), posOf(keyNode.range[0]));
-        if (pair.value) walk(pair.value, childPath);
-        else if (keyNode?.range) values.set(pointerOf(childPath), posOf(keyNode.range[0]));
+        const child = pointer + '/' + escapeToken(key);
+        if (keyNode?.range) keys.set(child, posOf(keyNode.range[0]));
+        if (pair.value) walk(pair.value, child);
+        else if (keyNode?.range) values.set(child, posOf(keyNode.range[0]));
       }
     } else if (isSeq(n)) {
-      n.items.forEach((item, i) => walk(item, [...path, i]));
+      n.items.forEach((item, i) => walk(item, `${pointer}/${i}`));
     }
   };
-  walk(doc.contents, []);
+  walk(doc.contents, '');
 
   const nearest = (map: Map<string, Position>, pointer: string): Position => {
     let p = pointer;
@@ -108,6 +106,10 @@ export function parseYaml(file: string, text: string): ParsedYaml {
       keyAt: (pointer) => nearest(keys, pointer),
     },
   };
+}
+
+function escapeToken(key: string): string {
+  return key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key;
 }
 
 function firstLine(s: string): string {
