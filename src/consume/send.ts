@@ -64,3 +64,9 @@ export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?:
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
+
+/** Drains a body nobody reads (204, 304), so the connection returns to the pool; errors are moot. */
+export function discardBody(body: NodeJS.ReadableStream): void {
+  body.on('error', () => {});
+  body.resume();
+}

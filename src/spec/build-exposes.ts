@@ -130,9 +130,15 @@ function withRef(scope: Scope, raw: Raw, pointer: string): Raw {
     return raw;
   }
   const merged: Raw = { ...fn, ...raw };
-  if (fn.semantics && !raw.hints) {
+  if (fn.semantics) {
+    // hints derived from the function's semantics; the operation's own hints override them one by one
     const s = fn.semantics as Raw;
-    merged.hints = { ...(s.safe !== undefined ? { readOnly: s.safe } : {}), ...(s.idempotent !== undefined ? { idempotent: s.idempotent } : {}), ...(s.destructive !== undefined ? { destructive: s.destructive } : {}) };
+    const derived = {
+      ...(typeof s.safe === 'boolean' ? { readOnly: s.safe } : {}),
+      ...(s.safe === true ? { destructive: false } : {}),
+      ...(typeof s.idempotent === 'boolean' ? { idempotent: s.idempotent } : {}),
+    };
+    merged.hints = { ...derived, ...((raw.hints as Raw | undefined) ?? {}) };
   }
   delete merged.ref;
   delete merged.semantics;

@@ -59,13 +59,19 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
     ctx.warn('NR_WARN_UNKNOWN_VERSION', '/naftiko', `naftiko version "${version}" is not one naftiko-run knows (${SUPPORTED_VERSIONS.join(', ')}); loading it as ${SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]}`);
   }
   diagnostics.push(...checkSchema(file, root, parsed.positions));
-  if (diagnostics.some((d) => d.severity === 'error')) throw new CapabilityLoadError(finish(diagnostics, ctx, options));
+  const schemaErrors = diagnostics.filter((d) => d.severity === 'error');
 
   const capability = (root.capability ?? {}) as Raw;
   const bindDecls: BindDeclaration[] = [
     ...list(root.binds).map((b, i) => bindDecl(b, `/binds/${i}`)),
     ...list(capability.binds).map((b, i) => bindDecl(b, `/capability/binds/${i}`)),
   ];
+  if (schemaErrors.length > 0) {
+    // Semantic problems are still worth reporting with the schema's, where the part they concern is
+    // well-formed; building over a malformed part may fail or repeat what the schema said.
+    const all = [...diagnostics, ...semanticProblems(ctx, root, capability, bindDecls, options, schemaErrors)];
+    throw new CapabilityLoadError(finish(all, new BuildContext(file, ctx.dir, parsed.positions), options));
+  }
   const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
   for (const p of binds.problems) (p.severity === 'error' ? ctx.error : ctx.warn).call(ctx, p.code, p.pointer, p.message);
 
@@ -88,6 +94,24 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
     exposes,
   });
   return { model, warnings: all };
+}
+
+const CROSS_REFERENCE_CODES = new Set(['NR_ERR_UNKNOWN_CALL', 'NR_ERR_UNKNOWN_REF', 'NR_ERR_UNKNOWN_NAMESPACE', 'NR_ERR_UNKNOWN_INPUT', 'NR_ERR_PATH_PLACEHOLDER']);
+
+function semanticProblems(ctx: BuildContext, root: Raw, capability: Raw, bindDecls: BindDeclaration[], options: LoadOptions, schemaErrors: Diagnostic[]): Diagnostic[] {
+  try {
+    const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
+    const consumes = buildConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes', binds.variables);
+    buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, binds.variables, list(capability.aggregates));
+  } catch {
+    // a malformed part the schema already reported
+  }
+  const malformed = schemaErrors.map((d) => d.pointer);
+  // a reference into a malformed consumes or aggregates block cannot be judged
+  const targetsMalformed = malformed.some((m) => /^\/(capability\/)?(consumes|aggregates)(\/|$)/.test(m));
+  return ctx.diagnostics.filter(
+    (d) => d.severity === 'error' && !(targetsMalformed && CROSS_REFERENCE_CODES.has(d.code)) && !malformed.some((m) => d.pointer.startsWith(m) || m.startsWith(d.pointer)),
+  );
 }
 
 function finish(diagnostics: Diagnostic[], ctx: BuildContext, options: LoadOptions): Diagnostic[] {
@@ -129,10 +153,19 @@ function readCapabilityFile(file: string): string {
   }
 }
 
+function refuse(): never {
+  throw new TypeError('the capability model is immutable');
+}
+
+/** Object.freeze does not reach a Map's entries, so a Map's mutators are replaced on the instance. */
 function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
   if (value === null || typeof value !== 'object' || seen.has(value)) return value;
   seen.add(value);
-  if (value instanceof Map) for (const v of value.values()) deepFreeze(v, seen);
-  else for (const v of Object.values(value as object)) deepFreeze(v, seen);
+  if (value instanceof Map) {
+    for (const v of value.values()) deepFreeze(v, seen);
+    for (const method of ['set', 'delete', 'clear']) Object.defineProperty(value, method, { value: refuse });
+  } else {
+    for (const v of Object.values(value as object)) deepFreeze(v, seen);
+  }
   return Object.freeze(value);
 }

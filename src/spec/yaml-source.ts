@@ -37,19 +37,6 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     return { line: p.line, column: p.col };
   };
 
-  for (const err of doc.errors) {
-    const p = posOf(err.pos[0]);
-    const duplicate = err.code === 'DUPLICATE_KEY';
-    diagnostics.push({
-      severity: 'error',
-      code: duplicate ? 'NR_ERR_YAML_DUPLICATE_KEY' : 'NR_ERR_YAML_SYNTAX',
-      file,
-      line: p.line,
-      column: p.column,
-      pointer: '',
-      message: duplicate ? 'duplicate key: ' + firstLine(err.message) : 'YAML syntax error: ' + firstLine(err.message),
-    });
-  }
   for (const warn of doc.warnings) {
     const p = posOf(warn.pos[0]);
     diagnostics.push({ severity: 'warning', code: 'NR_WARN_YAML', file, line: p.line, column: p.column, pointer: '', message: firstLine(warn.message) });
@@ -57,6 +44,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
 
   const values = new Map<string, Position>();
   const keys = new Map<string, Position>();
+  const keyPointerAt = new Map<number, string>();
   const walk = (node: unknown, pointer: string): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as Node;
@@ -67,7 +55,10 @@ export function parseYaml(file: string, text: string): ParsedYaml {
         const keyNode = pair.key as Node | null;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         const child = pointer + '/' + escapeToken(key);
-        if (keyNode?.range) keys.set(child, posOf(keyNode.range[0]));
+        if (keyNode?.range) {
+          keys.set(child, posOf(keyNode.range[0]));
+          keyPointerAt.set(keyNode.range[0], child);
+        }
         if (pair.value) walk(pair.value, child);
         else if (keyNode?.range) values.set(child, posOf(keyNode.range[0]));
       }
@@ -76,6 +67,22 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     }
   };
   walk(doc.contents, '');
+  for (const err of doc.errors) {
+    const duplicate = err.code === 'DUPLICATE_KEY';
+    const pointer = duplicate ? keyPointerAt.get(err.pos[0]) ?? '' : '';
+    const offset = duplicate ? err.pos[0] : openingOffset(text, err.code, err.message, err.pos[0]);
+    const p = posOf(Math.min(offset, Math.max(0, text.trimEnd().length - 1)));
+    const key = pointer.slice(pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+    diagnostics.push({
+      severity: 'error',
+      code: duplicate ? 'NR_ERR_YAML_DUPLICATE_KEY' : 'NR_ERR_YAML_SYNTAX',
+      file,
+      line: p.line,
+      column: p.column,
+      pointer,
+      message: duplicate ? `duplicate key "${key}": a mapping may name each key once` : 'YAML syntax error: ' + firstLine(err.message),
+    });
+  }
 
   const nearest = (map: Map<string, Position>, pointer: string): Position => {
     let p = pointer;
@@ -106,6 +113,29 @@ export function parseYaml(file: string, text: string): ParsedYaml {
       keyAt: (pointer) => nearest(keys, pointer),
     },
   };
+}
+
+/**
+ * The parser reports an unclosed quote or flow collection where the input ends; the useful place is
+ * where it was opened, found by scanning back from there.
+ */
+function openingOffset(text: string, code: string, message: string, at: number): number {
+  const end = Math.min(at, text.length);
+  if (code === 'MISSING_CHAR' && /quote/.test(message)) {
+    const quote = /closing '/.test(message) || /single/.test(message) ? "'" : '"';
+    for (let i = end - 1; i >= 0; i--) if (text[i] === quote && (quote === "'" || text[i - 1] !== '\\')) return i;
+  }
+  const flow = /end with a ([\]}])/.exec(message);
+  if (flow) {
+    const close = flow[1]!;
+    const open = close === ']' ? '[' : '{';
+    let depth = 0;
+    for (let i = end - 1; i >= 0; i--) {
+      if (text[i] === close) depth++;
+      else if (text[i] === open && depth-- === 0) return i;
+    }
+  }
+  return at;
 }
 
 function escapeToken(key: string): string {

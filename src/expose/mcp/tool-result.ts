@@ -1,11 +1,12 @@
 /** Invoker results and errors → MCP `tools/call` results (SEMANTICS §6). */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeResult } from '../../invoke/invoker.js';
-import { readLimited } from '../../consume/send.js';
+import { discardBody, readLimited } from '../../consume/send.js';
 import type { InvokeError } from '../../consume/errors.js';
 
 export async function toolResult(result: InvokeResult, maxBytes: number, what: string): Promise<CallToolResult> {
   if (result.kind === 'value') return jsonResult(result.value, JSON.stringify(result.value) ?? 'null', result.status);
+  if (result.status === 204) discardBody(result.body);
   const text = result.status === 204 ? '' : (await readLimited(result.body, maxBytes, what)).toString('utf8');
   if (result.status >= 400) {
     return { isError: true, content: [{ type: 'text', text: `Upstream answered ${result.status}${text ? `: ${text}` : ' with no body'}` }] };

@@ -8,6 +8,7 @@ import type { Invoker, InvokeResult } from '../../invoke/invoker.js';
 import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
 import { compileJsonPath } from '../../spec/json-path.js';
+import { discardBody } from '../../consume/send.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromInvokeError } from '../problem.js';
 import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
 import { serverOptions } from '../logging.js';
@@ -113,7 +114,7 @@ function sendResult(reply: FastifyReply, result: InvokeResult): FastifyReply {
   reply.code(result.status).headers(result.headers);
   if (result.kind === 'value') return reply.send(JSON.stringify(result.value));
   if (result.status === 204 || result.status === 304) {
-    result.body.destroy();
+    discardBody(result.body);
     reply.removeHeader('content-type');
     return reply.send();
   }

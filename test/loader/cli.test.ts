@@ -1,0 +1,136 @@
+/**
+ * `node dist/cli.js validate FILE…`, `--help`, `--version`: output and exit codes.
+ * dist/ is rebuilt (`npx tsc -p .`) first when any src/ file is newer than dist/cli.js.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, REPO, tmpDir, variant } from './helpers.js';
+
+const CLI = path.join(REPO, 'dist', 'cli.js');
+const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+const tmp = tmpDir();
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    const st = statSync(full);
+    newest = Math.max(newest, st.isDirectory() ? newestSource(full) : name.endsWith('.ts') ? st.mtimeMs : 0);
+  }
+  return newest;
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI) || statSync(CLI).mtimeMs < newestSource(path.join(REPO, 'src'))) {
+    const build = spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`npx tsc -p . failed:\n${build.stdout}${build.stderr}`);
+  }
+}, 120_000);
+afterAll(() => tmp.remove());
+
+/** Runs the CLI from the repository root, with no bind variables in the environment. */
+function cli(...args: string[]): SpawnSyncReturns<string> {
+  const env = { ...process.env };
+  delete env.POLYTOMIC_API_KEY;
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env, timeout: 30_000 });
+}
+
+describe('naftiko-run validate', () => {
+  it('validate capabilities/bulksync.yaml: "OK capabilities/bulksync.yaml", exit 0', () => {
+    const r = cli('validate', 'capabilities/bulksync.yaml');
+    expect(r.stdout).toBe('OK capabilities/bulksync.yaml\n');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('--strict on bulksync.yaml is still OK', () => {
+    const r = cli('validate', '--strict', 'capabilities/bulksync.yaml');
+    expect(r.stdout).toBe('OK capabilities/bulksync.yaml\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('an invalid file: its problems on stderr, one per line, exit 1', () => {
+    const file = path.join(tmp.dir, 'bad.yaml');
+    writeFileSync(file, variant('port: 8080', 'port: "80a"'));
+    const r = cli('validate', file);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${file}:6:13 /capability/exposes/0/port: must be an integer 1–65535, got "80a" [NR_ERR_SCHEMA]\n`);
+  });
+
+  it('several problems are all printed, sorted by position', () => {
+    const file = path.join(tmp.dir, 'semantic.yaml');
+    writeFileSync(file, variant('baseUri: http://localhost:1', 'baseUri: http://{{HOST}}:1', variant('call: up.list', 'call: up.lst')));
+    const r = cli('validate', file);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${escape(file)}:12:21 /capability/exposes/0/resources/0/operations/0/call: .* \\[NR_ERR_UNKNOWN_CALL\\]$`));
+    expect(lines[1]).toMatch(new RegExp(`^${escape(file)}:16:16 /capability/consumes/0/baseUri: .* \\[NR_ERR_UNDECLARED_VARIABLE\\]$`));
+  });
+
+  it('a missing file: exit 1, NR_ERR_FILE_NOT_FOUND', () => {
+    const r = cli('validate', 'no/such/file.yaml');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('no/such/file.yaml: file not found [NR_ERR_FILE_NOT_FOUND]\n');
+  });
+
+  it('warnings are printed but the file is OK (exit 0); --strict makes them errors (exit 1)', () => {
+    const file = path.join(tmp.dir, 'warn.yaml');
+    writeFileSync(file, variant('      port: 8080\n', '      port: 8080\n      colour: red\n'));
+    const r = cli('validate', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`OK ${file}\n`);
+    expect(r.stderr).toMatch(new RegExp(`^${escape(file)}:7:7 /capability/exposes/0/colour: warning unknown field "colour".*\\[NR_WARN_UNKNOWN_FIELD\\]\\n$`));
+    const strict = cli('validate', '--strict', file);
+    expect(strict.status).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toMatch(new RegExp(`^${escape(file)}:7:7 /capability/exposes/0/colour: unknown field "colour".*\\[NR_WARN_UNKNOWN_FIELD\\]\\n$`));
+  });
+
+  it('several files: each is reported; one bad file makes the exit 1', () => {
+    const good = path.join(tmp.dir, 'good.yaml');
+    const bad = path.join(tmp.dir, 'empty.yaml');
+    writeFileSync(good, BASE);
+    writeFileSync(bad, '');
+    const r = cli('validate', good, bad, 'capabilities/bulksync.yaml');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(`OK ${good}\nOK capabilities/bulksync.yaml\n`);
+    expect(r.stderr).toMatch(/\[NR_ERR_FILE_EMPTY\]\n$/);
+  });
+
+  it('validate with no file is a usage error (exit 2)', () => {
+    const r = cli('validate');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[NR_ERR_CLI_USAGE]');
+  });
+});
+
+describe('naftiko-run --help / --version', () => {
+  it.each(['--help', '-h'])('%s: usage on stdout, exit 0', (flag) => {
+    const r = cli(flag);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage:');
+    expect(r.stdout).toContain('validate FILE');
+    expect(r.stderr).toBe('');
+  });
+
+  it.each(['--version', '-v'])('%s: the package version, exit 0', (flag) => {
+    const r = cli(flag);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${VERSION}\n`);
+    expect(r.stderr).toBe('');
+  });
+
+  it('an unknown option: exit 2', () => {
+    const r = cli('validate', '--frobnicate', 'capabilities/bulksync.yaml');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[NR_ERR_CLI_USAGE]');
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,196 @@
+/** The CLI as a user runs it: `node dist/cli.js …` (built here with `npx tsc -p .`). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { SEEDED_SYNC_IDS, startPolytomicSandbox, type PolytomicSandbox } from '../../src/sandbox/polytomic-sandbox.js';
+import { CONSUMES_NS, MCP_NS, REST_NS, ROOT, call, startRecorder, tmpDir, type TmpDir } from './helpers.js';
+
+const CLI = path.join(ROOT, 'dist/cli.js');
+const CAPABILITY = 'capabilities/bulksync.yaml';
+const TOKEN = 'cli-token';
+/** explicit: nothing from the machine's environment but PATH */
+const ENV = { PATH: process.env.PATH ?? '', POLYTOMIC_API_KEY: TOKEN };
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runCli(args: readonly string[], env: Record<string, string> = ENV): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env, timeout: 15_000 }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
+/** A serving CLI: output so far, a wait for text to appear, and the exit. */
+class Serving {
+  stdout = '';
+  stderr = '';
+  readonly child: ChildProcess;
+  readonly exited: Promise<Exit>;
+  constructor(args: readonly string[], env: Record<string, string> = ENV) {
+    this.child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
+  }
+  /** resolves with stdout once `re` matches it; rejects if the process exits first */
+  async waitFor(re: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(this.stdout);
+      if (m) return m;
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`CLI exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${re}:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() > until) throw new Error(`CLI did not print ${re} within ${ms} ms:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  stop(): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+const lines = (s: string) => s.trim().split('\n').filter((l) => l.trim() !== '');
+
+describe('naftiko-run CLI', () => {
+  let sandbox: PolytomicSandbox;
+  let dir: TmpDir;
+  const serving: Serving[] = [];
+  const serve = (args: readonly string[], env?: Record<string, string>) => {
+    const s = new Serving(args, env);
+    serving.push(s);
+    return s;
+  };
+  const freePorts = ['--port', `${REST_NS}=0`, '--port', `${MCP_NS}=0`];
+
+  beforeAll(async () => {
+    await promisify(execFile)('npx', ['tsc', '-p', '.'], { cwd: ROOT, timeout: 170_000 });
+    sandbox = await startPolytomicSandbox({ token: TOKEN });
+    dir = tmpDir();
+  }, 180_000);
+  afterAll(async () => {
+    for (const s of serving) await s.stop();
+    await sandbox?.close();
+    dir?.remove();
+  });
+
+  it('validate capabilities/bulksync.yaml → OK, exit 0', async () => {
+    const r = await runCli(['validate', CAPABILITY]);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([`OK ${CAPABILITY}`]);
+  });
+
+  it('serve on free ports prints the startup table, serves, and exits 0 on SIGTERM', async () => {
+    const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'warn']);
+    const [, mcpUrl] = await s.waitFor(/^MCP\s+polytomic-subpackage-bulksync-mcp\s+(http:\/\/127\.0\.0\.1:\d+\/mcp)$/m);
+    const [, restUrl] = /^REST\s+polytomic-subpackage-bulksync-rest\s+(http:\/\/127\.0\.0\.1:\d+)$/m.exec(s.stdout)!;
+    expect(restUrl).toBeDefined();
+    expect(mcpUrl).toBeDefined();
+    for (const route of ['GET /v1/api/bulk/syncs', 'POST /v1/api/bulk/syncs', 'DELETE /v1/api/bulk/syncs/{id}', 'GET /v1/api/connections/{id}/bulksync/target']) {
+      expect(s.stdout).toContain(route);
+    }
+    expect(s.stdout).toMatch(/tools: .*list-bulk-syncs.*get-bulk-destination/);
+    expect(s.stdout).not.toContain(TOKEN);
+
+    const res = await call(`${restUrl}/v1/api/bulk/syncs`);
+    expect(res.status).toBe(200);
+    expect(res.json.data.map((x: { id: string }) => x.id)).toContain(SEEDED_SYNC_IDS.postgresToS3);
+
+    const exit = await s.stop();
+    expect(exit).toMatchObject({ code: 0, signal: null });
+  });
+
+  it('serve survives an upstream 204 (DELETE) and keeps serving', async () => {
+    sandbox.reset();
+    const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'warn']);
+    const [, restUrl] = await s.waitFor(/^REST\s+\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+    const del = await call(`${restUrl}/v1/api/bulk/syncs/${SEEDED_SYNC_IDS.postgresToS3}`, { method: 'DELETE' });
+    expect(del.status).toBe(204);
+    const after = await call(`${restUrl}/v1/api/bulk/syncs`).catch((e: Error) => {
+      throw new Error(`the server died after answering 204 (${e.message}); its stderr:\n${s.stderr.split('\n').slice(0, 6).join('\n')}`);
+    });
+    expect(after.status).toBe(200);
+    expect(s.child.exitCode).toBeNull();
+    expect(await s.stop()).toMatchObject({ code: 0, signal: null });
+  });
+
+  it('SIGTERM lets an in-flight call finish, then exits 0', async () => {
+    const slow = await startRecorder(() => ({ status: 200, body: { data: 'finished' }, delayMs: 700 }));
+    try {
+      const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${slow.url}`, '--log-level', 'warn']);
+      const [, restUrl] = await s.waitFor(/^REST\s+\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+      const inFlight = call(`${restUrl}/v1/api/bulk/syncs`);
+      while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      s.child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ data: 'finished' });
+      const answered = Date.now();
+      const exit = await s.exited;
+      const output = lines(`${exit.stdout}\n${exit.stderr}`).filter((l) => l.startsWith('naftiko-run:')).join(' | ');
+      expect(exit.code, output).toBe(0);
+      expect(exit.signal).toBeNull();
+      expect(Date.now() - answered, 'exit delayed after the last call finished').toBeLessThan(3_000);
+    } finally {
+      await slow.close();
+    }
+  }, 30_000);
+
+  it('a port already in use → one clear line with NR_ERR_PORT_IN_USE, exit 1', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const r = await runCli([CAPABILITY, '--port', `${REST_NS}=${port}`, '--port', `${MCP_NS}=0`, '--log-level', 'warn']);
+      expect(r.code).toBe(1);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toContain('NR_ERR_PORT_IN_USE');
+      expect(r.stderr).toContain(String(port));
+      expect(r.stdout.trim()).toBe('');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it.each([
+    ['a missing file', () => path.join(dir.dir, 'nope.yaml')],
+    ['a directory', () => dir.dir],
+  ])('serving %s → one line naming it, exit 1', async (_what, file) => {
+    const r = await runCli([file(), ...freePorts]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain(file());
+    expect(r.stderr).toMatch(/NR_ERR_\w+/);
+  });
+
+  it('validate of a missing file → one line, exit 1', async () => {
+    const file = path.join(dir.dir, 'nope.yaml');
+    const r = await runCli(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain(file);
+  });
+
+  it('--base-uri unknown=… → NR_ERR_CLI_UNKNOWN_NAMESPACE, exit 1', async () => {
+    const r = await runCli([CAPABILITY, ...freePorts, '--base-uri', 'unknown=http://127.0.0.1:9']);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain('NR_ERR_CLI_UNKNOWN_NAMESPACE');
+    expect(r.stderr).toContain('unknown');
+  });
+
+  it('--port unknown=0 → NR_ERR_CLI_UNKNOWN_NAMESPACE, exit 1', async () => {
+    const r = await runCli([CAPABILITY, '--port', 'unknown=0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('NR_ERR_CLI_UNKNOWN_NAMESPACE');
+  });
+});
