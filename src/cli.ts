@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { loadCapability } from './spec/load.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
-import { RuntimeError, startRuntime, type Runtime } from './runtime.js';
-import { startupSummary } from './startup-summary.js';
+import type { Runtime } from './runtime.js';
+import { RuntimeError } from './runtime-error.js';
 import { closeOnSignal } from './lifecycle.js';
 import { VERSION } from './version.js';
 
@@ -71,6 +71,9 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   }
   if (command === 'validate') return validate(files, values.strict ?? false, io);
 
+  // the servers' modules are loaded only to serve: validate, --help and --version stay quick
+  const { startRuntime } = await import('./runtime.js');
+  const { startupSummary } = await import('./startup-summary.js');
   let runtime: Runtime;
   try {
     const logLevel = values['log-level'] ?? 'info';

@@ -9,7 +9,7 @@ import { startupSummary } from './startup-summary.js';
 import { closeOnSignal } from './lifecycle.js';
 import { startPolytomicSandbox } from './sandbox/polytomic-sandbox.js';
 import { CapabilityLoadError } from './spec/diagnostics.js';
-import { RuntimeError } from './runtime.js';
+import { RuntimeError } from './runtime-error.js';
 
 const CAPABILITY = fileURLToPath(new URL('../capabilities/bulksync.yaml', import.meta.url));
 const NAMESPACE = 'polytomic-subpackage-bulksync';

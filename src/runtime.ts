@@ -11,6 +11,7 @@ import { DEFAULT_INVOKER_OPTIONS, Invoker, type InvokerOptions } from './invoke/
 import { buildRestApp } from './expose/rest/rest-adapter.js';
 import { buildMcpApp, compileTools, createMcpServer } from './expose/mcp/mcp-adapter.js';
 import { VERSION } from './version.js';
+import { RuntimeError } from './runtime-error.js';
 
 export interface ServeOptions {
   readonly files: readonly string[];
@@ -46,12 +47,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export class RuntimeError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'RuntimeError';
-  }
-}
+export { RuntimeError };
 
 export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));

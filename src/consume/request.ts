@@ -66,12 +66,15 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
   const base = plan.staticBase ?? splitBase(render(api.baseUri, `${api.namespace} baseUri`));
   let path = base.basePath + render(operation.path, `${operation.ref} path`, encodeURIComponent);
 
-  const query = new URLSearchParams();
+  let qs = '';
+  const addQuery = (name: string, value: string) => {
+    qs += (qs === '' ? '' : '&') + encodeURIComponent(name) + '=' + encodeURIComponent(value);
+  };
   for (const p of plan.query) {
     const v = paramValue(p, scope, render);
     if (v === undefined) continue;
-    if (Array.isArray(v)) for (const item of v) query.append(p.name, scalarText(item));
-    else query.append(p.name, scalarText(v));
+    if (Array.isArray(v)) for (const item of v) addQuery(p.name, scalarText(item));
+    else addQuery(p.name, scalarText(v));
   }
 
   const headers: Record<string, string> = Object.create(null);
@@ -83,18 +86,19 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
     if (/[\r\n\0]/.test(text)) invalid.push({ name: p.name, reason: 'header values must not contain CR, LF or NUL' });
     else headers[p.name.toLowerCase()] = text;
   }
-  const cookies = plan.cookies
-    .map((p) => [p.name, paramValue(p, scope, render)] as const)
-    .filter(([, v]) => v !== undefined)
-    .map(([n, v]) => `${n}=${encodeURIComponent(scalarText(v))}`);
-  if (cookies.length) headers.cookie = cookies.join('; ');
+  if (plan.cookies.length) {
+    const cookies = plan.cookies
+      .map((p) => [p.name, paramValue(p, scope, render)] as const)
+      .filter(([, v]) => v !== undefined)
+      .map(([n, v]) => `${n}=${encodeURIComponent(scalarText(v))}`);
+    if (cookies.length) headers.cookie = cookies.join('; ');
+  }
   if (invalid.length) throw badInput(invalid);
 
   const body = buildBody(plan, scope, render, headers);
   const authQuery = plan.applyAuth(headers, operation.ref);
-  if (authQuery) query.append(authQuery.name, authQuery.value);
+  if (authQuery) addQuery(authQuery.name, authQuery.value);
 
-  const qs = query.toString();
   if (qs) path += (path.includes('?') ? '&' : '?') + qs;
   return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}) };
 }

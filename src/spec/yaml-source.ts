@@ -42,9 +42,16 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     diagnostics.push({ severity: 'warning', code: 'NR_WARN_YAML', file, line: p.line, column: p.column, pointer: '', message: firstLine(warn.message) });
   }
 
+  // The position index is built only when a problem needs a position: a valid file never pays for it.
   const values = new Map<string, Position>();
   const keys = new Map<string, Position>();
   const keyPointerAt = new Map<number, string>();
+  let indexed = false;
+  const index = (): void => {
+    if (indexed) return;
+    indexed = true;
+    walk(doc.contents, '');
+  };
   const walk = (node: unknown, pointer: string): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as Node;
@@ -66,7 +73,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
       n.items.forEach((item, i) => walk(item, `${pointer}/${i}`));
     }
   };
-  walk(doc.contents, '');
+  if (doc.errors.length) index();
   for (const err of doc.errors) {
     const duplicate = err.code === 'DUPLICATE_KEY';
     const pointer = duplicate ? keyPointerAt.get(err.pos[0]) ?? '' : '';
@@ -85,6 +92,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   }
 
   const nearest = (map: Map<string, Position>, pointer: string): Position => {
+    index();
     let p = pointer;
     for (;;) {
       const hit = map.get(p) ?? values.get(p);
