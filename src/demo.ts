@@ -3,7 +3,7 @@
  * Polytomic sandbox on loopback and points the capability at it (offline, no key needed); with the key
  * set it serves against the real API.
  */
-import { fileURLToPath } from 'node:url';
+import { packagePath } from './package-root.js';
 import { startRuntime } from './runtime.js';
 import { startupSummary } from './startup-summary.js';
 import { closeOnSignal } from './lifecycle.js';
@@ -11,7 +11,7 @@ import { startPolytomicSandbox } from './sandbox/polytomic-sandbox.js';
 import { CapabilityLoadError } from './spec/diagnostics.js';
 import { RuntimeError } from './runtime-error.js';
 
-const CAPABILITY = fileURLToPath(new URL('../capabilities/bulksync.yaml', import.meta.url));
+const CAPABILITY = packagePath('capabilities', 'bulksync.yaml');
 const NAMESPACE = 'polytomic-subpackage-bulksync';
 const SANDBOX_KEY = 'sandbox-demo-key';
 

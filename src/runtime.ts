@@ -3,13 +3,13 @@
  * adapter → graceful close. Used by the CLI, the demo and the tests.
  */
 import type { FastifyInstance } from 'fastify';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadCapability } from './spec/load.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import type { CapabilityModel, ExposedAdapter, McpAdapter, RestAdapter } from './spec/model.js';
 import { DEFAULT_INVOKER_OPTIONS, Invoker, type InvokerOptions } from './invoke/invoker.js';
 import { buildRestApp } from './expose/rest/rest-adapter.js';
-import { buildMcpApp, compileTools, createMcpServer } from './expose/mcp/mcp-adapter.js';
+import { buildMcpApp } from './expose/mcp/mcp-adapter.js';
+import { compileTools } from './expose/mcp/tools.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
 
@@ -74,8 +74,9 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
           const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, maxResponseBytes: invoker.maxResponseBytes, host });
           adapters.push(await listen(app, adapter, model.file, options, apps));
         } else if (adapter.type === 'mcp') {
+          const { createMcpServer, serveStdio } = await import('./expose/mcp/protocol.js');
           const server = createMcpServer(adapter, compileTools(adapter, invoker, invoker.maxResponseBytes), model.info.label ?? adapter.namespace, VERSION);
-          await server.connect(new StdioServerTransport());
+          await serveStdio(server);
           closers.push(() => server.close());
           adapters.push({ type: 'mcp', namespace: adapter.namespace, file: model.file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });
         }

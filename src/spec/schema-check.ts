@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ErrorObject } from 'ajv';
 import { ajvOptions } from './schema-options.js';
+import { packagePath } from '../package-root.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourcePositions } from './yaml-source.js';
 
-export const SCHEMA_URL = new URL('../../schema/naftiko-run.schema.json', import.meta.url);
+export const SCHEMA_PATH = packagePath('schema', 'naftiko-run.schema.json');
 
 interface Validator {
   (data: unknown): boolean;
@@ -24,16 +25,16 @@ let compiled: Validator | undefined;
  */
 function validator(): Validator {
   if (compiled) return compiled;
-  const require = createRequire(import.meta.url);
+  const require = createRequire(packagePath('package.json'));
   try {
-    const mod = require('./schema-validator.cjs') as Validator | { default: Validator };
+    const mod = require(packagePath('dist', 'spec', 'schema-validator.cjs')) as Validator | { default: Validator };
     compiled = typeof mod === 'function' ? mod : mod.default;
   } catch {
     const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
     const addFormats = require('ajv-formats') as (ajv: unknown) => void;
     const ajv = new Ajv2020({ ...ajvOptions });
     addFormats(ajv);
-    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8'))) as Validator;
+    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))) as Validator;
   }
   return compiled;
 }

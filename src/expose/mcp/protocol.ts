@@ -1,0 +1,43 @@
+/**
+ * Everything that needs the MCP SDK at run time: the per-request Server, the Streamable HTTP handling
+ * and stdio. Loaded by the adapter once it listens (the SDK is the largest part of start-up).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { McpAdapter } from '../../spec/model.js';
+import { INVALID_PARAMS, ProtocolError, type ToolEntry } from './tools.js';
+
+export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string): Server {
+  const server = new Server(
+    { name, version },
+    { capabilities: { tools: { listChanged: false } }, ...(adapter.description ? { instructions: adapter.description } : {}) },
+  );
+  const list = [...tools.values()].map((t) => t.definition);
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: list }));
+  server.setRequestHandler(CallToolRequestSchema, async (req) => {
+    const tool = tools.get(req.params.name);
+    if (!tool) throw new ProtocolError(INVALID_PARAMS, `Unknown tool: ${req.params.name} (tools: ${[...tools.keys()].join(', ')})`);
+    return tool.run(req.params.arguments ?? {});
+  });
+  return server;
+}
+
+/** Serves one Streamable HTTP request (stateless: a fresh server and transport, closed with the response). */
+export async function serveHttpRequest(server: Server, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  reply.hijack();
+  reply.raw.on('close', () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req.raw, reply.raw, req.body);
+}
+
+/** Serves an adapter with `transport: stdio` on this process's stdin/stdout. */
+export async function serveStdio(server: Server): Promise<void> {
+  await server.connect(new StdioServerTransport());
+}

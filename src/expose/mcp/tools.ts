@@ -1,0 +1,64 @@
+/**
+ * The tool table of an MCP adapter, compiled once at start and shared by every per-request SDK server
+ * (HTTP) or the stdio server. Loads nothing of the SDK at run time, so the adapter can listen first.
+ */
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { McpAdapter } from '../../spec/model.js';
+import type { BoundInvocation, Invoker } from '../../invoke/invoker.js';
+import { checkInputs } from '../../invoke/inputs.js';
+import { InvokeError } from '../../consume/errors.js';
+import { toolDefinition } from './tool-schema.js';
+import { errorResult, toolResult } from './tool-result.js';
+
+/** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
+export const INVALID_PARAMS = -32602;
+
+export interface ToolEntry {
+  readonly definition: Tool;
+  readonly run: (args: Record<string, unknown>) => Promise<CallToolResult>;
+}
+
+/** Tools compiled once; shared by every per-request SDK Server (HTTP) or by the stdio server. */
+export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseBytes: number): Map<string, ToolEntry> {
+  const tools = new Map<string, ToolEntry>();
+  for (const op of adapter.tools) {
+    const invoke: BoundInvocation = invoker.bind(op);
+    const visibleInputs = op.inputs.filter((i) => !i.credential);
+    tools.set(op.name, {
+      definition: toolDefinition(op),
+      run: async (args) => {
+        let inputs: Record<string, unknown>;
+        try {
+          inputs = checkInputs(visibleInputs, args, { fromStrings: false, unknown: 'reject' });
+        } catch (e) {
+          throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
+        }
+        try {
+          return await toolResult(await invoke(inputs), maxResponseBytes, `tool ${op.name}`);
+        } catch (e) {
+          if (e instanceof InvokeError) {
+            if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
+            return errorResult(e);
+          }
+          throw e;
+        }
+      },
+    });
+  }
+  return tools;
+}
+
+/**
+ * A JSON-RPC error the SDK sends as is ({code, message, data}); McpError would prefix its message with
+ * "MCP error -32602:", which the client's McpError prefixes once more.
+ */
+export class ProtocolError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+function invalidParams(tool: string, e: InvokeError): ProtocolError {
+  return new ProtocolError(INVALID_PARAMS, `Invalid arguments for tool ${tool}: ${e.detail}`, { code: e.code, invalid_params: e.invalidParams });
+}
+
