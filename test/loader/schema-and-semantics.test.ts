@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadCapabilityText } from '../../src/spec/load.js';
-import { CapabilityLoadError } from '../../src/spec/diagnostics.js';
+import { NO_ENV, textFailure } from './helpers.js';
 
-const failure = (text: string): CapabilityLoadError => {
-  try {
-    loadCapabilityText('t.yaml', text, { env: {} });
-  } catch (e) {
-    if (e instanceof CapabilityLoadError) return e;
-    throw e;
-  }
-  throw new Error('expected a load error');
-};
+const failure = (text: string) => textFailure(text, { env: NO_ENV });
 
 describe('schema and semantic problems in one file', () => {
   it('are reported together when the consumed side is well-formed', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
-  KEY, call, isProblem, jsonInit, mcpClient, start, startRecorder, tmpDir, type Recorder, type Reply, type Started, type TmpDir,
+  KEY, call, isProblem, jsonInit, mcpClient, mcpError, start, startRecorder, tmpDir, type Recorder, type Reply, type Started, type TmpDir,
 } from './helpers.js';
 
 /** A small capability: a required query input, a typed query input, and a header fed from a query input. */
@@ -75,16 +75,6 @@ function expectBadInput(res: Reply, name: string): void {
   expect(res.json.status).toBe(400);
   expect(res.json.detail).toContain(name);
   expect(res.json.invalid_params?.map((p: { name: string }) => p.name)).toContain(name);
-}
-
-async function mcpError(p: Promise<unknown>): Promise<McpError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(McpError);
-    return e as McpError;
-  }
-  throw new Error('expected a JSON-RPC error');
 }
 
 describe('bad input on the bulk-sync capability', () => {

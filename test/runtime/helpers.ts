@@ -11,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { expect } from 'vitest';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import type { InvokerOptions } from '../../src/invoke/invoker.js';
 
@@ -237,6 +239,17 @@ export async function mcpClient(url: string): Promise<Client> {
 }
 
 /** The problem+json content type check every runtime-made error must pass. */
+/** The JSON-RPC error a call must end with (the SDK client throws McpError). */
+export async function mcpError(p: Promise<unknown>): Promise<McpError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(McpError);
+    return e as McpError;
+  }
+  throw new Error('expected a JSON-RPC error');
+}
+
 export function isProblem(reply: Reply): boolean {
   return /^application\/problem\+json/.test(reply.headers.get('content-type') ?? '');
 }

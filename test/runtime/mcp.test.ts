@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { API_VERSION, OPERATIONS, SYNC_ID, expectUpstreamRequest } from './bulksync-cases.js';
-import { KEY, mcpClient, rawRequest, start, startRecorder, type Recorder, type Started } from './helpers.js';
+import { KEY, mcpClient, mcpError, rawRequest, start, startRecorder, type Recorder, type Started } from './helpers.js';
 
 type TextResult = { content: { type: string; text: string }[]; structuredContent?: unknown; isError?: boolean };
 
@@ -21,16 +21,6 @@ const ANNOTATIONS: Record<string, { readOnlyHint: boolean; destructiveHint: bool
   'get-bulk-source': { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   'get-bulk-destination': { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
 };
-
-async function mcpError(p: Promise<unknown>): Promise<McpError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(McpError);
-    return e as McpError;
-  }
-  throw new Error('expected a JSON-RPC error');
-}
 
 describe('MCP adapter: tools of the bulk-sync capability', () => {
   let upstream: Recorder;
