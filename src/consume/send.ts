@@ -44,7 +44,8 @@ export function upstreamFailure(e: unknown, req: { origin: string; method: strin
 }
 
 /** Reads a whole body, failing with 502 past `limit` bytes. */
-export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, limit: number, what: string): Promise<Buffer> {
+export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, limit: number, what: string | (() => string)): Promise<Buffer> {
+  const label = () => (typeof what === 'string' ? what : what());
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -52,15 +53,15 @@ export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?:
       size += chunk.length;
       if (size > limit) {
         body.destroy?.();
-        throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${what}: response body exceeds the ${limit} byte limit`);
+        throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label()}: response body exceeds the ${limit} byte limit`);
       }
       chunks.push(chunk);
     }
   } catch (e) {
     if (e instanceof InvokeError) throw e;
     const code = (e as { code?: string }).code;
-    if (code === 'UND_ERR_BODY_TIMEOUT') throw new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${what}: the response body stalled`);
-    throw new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${what}: the connection broke while reading the body (${code ?? 'error'})`);
+    if (code === 'UND_ERR_BODY_TIMEOUT') throw new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${label()}: the response body stalled`);
+    throw new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${label()}: the connection broke while reading the body (${code ?? 'error'})`);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }

@@ -85,20 +85,20 @@ export class Invoker {
     return async (inputs, signal) => {
       const request = buildUpstreamRequest(plan, { args: buildArgs(inputs), variables });
       const res = await sendUpstream(pools, request, timeouts, signal);
-      const headers = safeHeaders(res.headers);
-      if (!map || res.statusCode < 200 || res.statusCode >= 300 || res.statusCode === 204) {
+      const passThrough = !map || res.statusCode < 200 || res.statusCode >= 300 || res.statusCode === 204;
+      const headers = safeHeaders(res.headers, passThrough);
+      if (passThrough) {
         return { kind: 'stream', status: res.statusCode, headers, body: res.body as unknown as Readable & AsyncIterable<Buffer> };
       }
-      const what = `${request.method} ${request.origin}${request.path.split('?')[0]}`;
+      const what = () => `${request.method} ${request.origin}${request.path.split('?')[0]}`;
       const raw = await readLimited(res.body as unknown as AsyncIterable<Buffer>, limit, what);
       let decoded: unknown;
       try {
         decoded = decodeBody(target.outputRawFormat, raw.toString('utf8'));
       } catch (e) {
         throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable',
-          `${what} answered ${res.statusCode} with a body that is not valid ${target.outputRawFormat}: ${(e as Error).message.split('\n')[0]}`);
+          `${what()} answered ${res.statusCode} with a body that is not valid ${target.outputRawFormat}: ${(e as Error).message.split('\n')[0]}`);
       }
-      delete headers['content-length'];
       headers['content-type'] = 'application/json; charset=utf-8';
       return { kind: 'value', status: res.statusCode, headers, value: map(decoded, inputs) };
     };
@@ -141,11 +141,13 @@ function argumentBuilder(handler: CallHandler, variables: ReadonlyMap<string, Bo
   };
 }
 
-function safeHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+/** The upstream headers a caller may see; content-length only when the body passes through unchanged. */
+function safeHeaders(h: Record<string, string | string[] | undefined>, withLength: boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    if (SAFE_HEADERS.has(k) || RATE_LIMIT.test(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v === undefined || (k === 'content-length' && !withLength)) continue;
+    if (SAFE_HEADERS.has(k) || (k.includes('rate') && RATE_LIMIT.test(k))) out[k] = typeof v === 'string' ? v : v.join(', ');
   }
   return out;
 }

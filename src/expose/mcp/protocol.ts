@@ -6,17 +6,33 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpAdapter } from '../../spec/model.js';
 import { INVALID_PARAMS, ProtocolError, type ToolEntry } from './tools.js';
+
+/**
+ * Without this, every `new Server()` builds its own Ajv instance (a fifth of the CPU of a call, and most
+ * of its garbage); one validator serves every per-request server.
+ */
+const sharedValidator = new AjvJsonSchemaValidator();
+
+/** tools/list answers, computed once per tool table. */
+const definitions = new WeakMap<Map<string, ToolEntry>, Tool[]>();
 
 export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string): Server {
   const server = new Server(
     { name, version },
-    { capabilities: { tools: { listChanged: false } }, ...(adapter.description ? { instructions: adapter.description } : {}) },
+    {
+      capabilities: { tools: { listChanged: false } },
+      jsonSchemaValidator: sharedValidator,
+      ...(adapter.description ? { instructions: adapter.description } : {}),
+    },
   );
-  const list = [...tools.values()].map((t) => t.definition);
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: list }));
+  let list = definitions.get(tools);
+  if (!list) definitions.set(tools, (list = [...tools.values()].map((t) => t.definition)));
+  const result = { tools: list };
+  server.setRequestHandler(ListToolsRequestSchema, async () => result);
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const tool = tools.get(req.params.name);
     if (!tool) throw new ProtocolError(INVALID_PARAMS, `Unknown tool: ${req.params.name} (tools: ${[...tools.keys()].join(', ')})`);
