@@ -1,5 +1,5 @@
 /** Upstream body text → a JSON-like value, by `outputRawFormat` (SEMANTICS §5). */
-import { parse as parseYamlText } from 'yaml';
+import { yamlLib } from '../spec/yaml-lib.js';
 import type { OutputFormat } from '../spec/model.js';
 
 export function decodeBody(format: OutputFormat, text: string): unknown {
@@ -7,7 +7,7 @@ export function decodeBody(format: OutputFormat, text: string): unknown {
     case 'json':
       return text.trim() === '' ? null : JSON.parse(text);
     case 'yaml':
-      return parseYamlText(text);
+      return yamlLib().parse(text);
     case 'csv':
       return parseDelimited(text, ',');
     case 'tsv':

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYamlText } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import type { BoundVariable } from './model.js';
 
 export interface BindDeclaration {
@@ -104,7 +104,7 @@ function readBindFile(file: string): BindFile {
   }
   try {
     if (file.endsWith('.json')) return { values: asRecord(JSON.parse(text)) };
-    if (file.endsWith('.yaml') || file.endsWith('.yml')) return { values: asRecord(parseYamlText(text)) };
+    if (file.endsWith('.yaml') || file.endsWith('.yml')) return { values: asRecord(yamlLib().parse(text)) };
     return { values: parseDotEnv(text) };
   } catch (e) {
     return { missing: false, reason: `bind file ${file} is not valid: ${(e as Error).message.split('\n')[0]}` };

@@ -2,7 +2,8 @@
  * YAML text → plain JS value plus a position index (JSON pointer → line/column), so that every later
  * problem (schema, semantics) can be reported at the exact place in the file.
  */
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { CORE_SCHEMA, load as quickLoad } from 'js-yaml';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -57,6 +58,7 @@ function quickParse(text: string): { value: unknown } | undefined {
 }
 
 export function parseYamlWithPositions(file: string, text: string): ParsedYaml {
+  const { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
