@@ -1,10 +1,11 @@
 /**
  * `node dist/cli.js validate FILE…`, `--help`, `--version`: output and exit codes.
- * dist/ is rebuilt (`npx tsc -p .`) first when any src/ file is newer than dist/cli.js.
+ * dist/ is rebuilt (`npm run build`) first when any src/ file is newer than dist/cli.js.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureBuilt } from '../build-dist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, REPO, tmpDir, variant } from './helpers.js';
 
@@ -12,22 +13,7 @@ const CLI = path.join(REPO, 'dist', 'cli.js');
 const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const tmp = tmpDir();
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    const st = statSync(full);
-    newest = Math.max(newest, st.isDirectory() ? newestSource(full) : name.endsWith('.ts') ? st.mtimeMs : 0);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  if (!existsSync(CLI) || statSync(CLI).mtimeMs < newestSource(path.join(REPO, 'src'))) {
-    const build = spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`npx tsc -p . failed:\n${build.stdout}${build.stderr}`);
-  }
-}, 120_000);
+beforeAll(ensureBuilt, 180_000);
 afterAll(() => tmp.remove());
 
 /** Runs the CLI from the repository root, with no bind variables in the environment. */

@@ -1,9 +1,9 @@
-/** The CLI as a user runs it: `node dist/cli.js …` (built here with `npx tsc -p .`). */
+/** The CLI as a user runs it: `node dist/cli.js …` (the bundle `npm run build` makes). */
+import { ensureBuilt } from '../build-dist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import { SEEDED_SYNC_IDS, startPolytomicSandbox, type PolytomicSandbox } from '../../src/sandbox/polytomic-sandbox.js';
 import { CONSUMES_NS, MCP_NS, REST_NS, ROOT, call, startRecorder, tmpDir, type TmpDir } from './helpers.js';
@@ -73,7 +73,7 @@ describe('naftiko-run CLI', () => {
   const freePorts = ['--port', `${REST_NS}=0`, '--port', `${MCP_NS}=0`];
 
   beforeAll(async () => {
-    await promisify(execFile)('npx', ['tsc', '-p', '.'], { cwd: ROOT, timeout: 170_000 });
+    ensureBuilt();
     sandbox = await startPolytomicSandbox({ token: TOKEN });
     dir = tmpDir();
   }, 180_000);
