@@ -6,6 +6,7 @@ import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { Runtime } from './runtime.js';
 import { RuntimeError } from './runtime-error.js';
 import { closeOnSignal } from './lifecycle.js';
+import { tuneHeap } from './heap-tuning.js';
 import { VERSION } from './version.js';
 
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
@@ -72,6 +73,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   if (command === 'validate') return validate(files, values.strict ?? false, io);
 
   // the servers' modules are loaded only to serve: validate, --help and --version stay quick
+  tuneHeap();
   const { startRuntime } = await import('./runtime.js');
   const { startupSummary } = await import('./startup-summary.js');
   let runtime: Runtime;

@@ -7,6 +7,7 @@ import { packagePath } from './package-root.js';
 import { startRuntime } from './runtime.js';
 import { startupSummary } from './startup-summary.js';
 import { closeOnSignal } from './lifecycle.js';
+import { tuneHeap } from './heap-tuning.js';
 import { startPolytomicSandbox } from './sandbox/polytomic-sandbox.js';
 import { CapabilityLoadError } from './spec/diagnostics.js';
 import { RuntimeError } from './runtime-error.js';
@@ -16,6 +17,7 @@ const NAMESPACE = 'polytomic-subpackage-bulksync';
 const SANDBOX_KEY = 'sandbox-demo-key';
 
 async function demo(): Promise<number> {
+  tuneHeap();
   const realKey = process.env.POLYTOMIC_API_KEY;
   const sandbox = realKey ? undefined : await startPolytomicSandbox({ host: '127.0.0.1', port: 0, token: SANDBOX_KEY });
   let runtime;
