@@ -73,7 +73,6 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   if (command === 'validate') return validate(files, values.strict ?? false, io);
 
   // the servers' modules are loaded only to serve: validate, --help and --version stay quick
-  tuneHeap();
   const { startRuntime } = await import('./runtime.js');
   const { startupSummary } = await import('./startup-summary.js');
   let runtime: Runtime;
@@ -95,6 +94,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   } catch (e) {
     return reportStartFailure(e, io);
   }
+  tuneHeap();
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
   (stdio ? io.err : io.out)(startupSummary(runtime));
   return closeOnSignal(() => runtime.close(), stdio ? io.err : io.out);

@@ -17,7 +17,6 @@ const NAMESPACE = 'polytomic-subpackage-bulksync';
 const SANDBOX_KEY = 'sandbox-demo-key';
 
 async function demo(): Promise<number> {
-  tuneHeap();
   const realKey = process.env.POLYTOMIC_API_KEY;
   const sandbox = realKey ? undefined : await startPolytomicSandbox({ host: '127.0.0.1', port: 0, token: SANDBOX_KEY });
   let runtime;
@@ -33,6 +32,7 @@ async function demo(): Promise<number> {
     process.stderr.write(`${e instanceof CapabilityLoadError || e instanceof RuntimeError ? e.message : (e as Error).stack}${code}\n`);
     return 1;
   }
+  tuneHeap();
   const rest = runtime.adapters.find((a) => a.type === 'rest')!;
   const mcp = runtime.adapters.find((a) => a.type === 'mcp')!;
   const lines = [

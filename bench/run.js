@@ -1,0 +1,444 @@
+#!/usr/bin/env node
+/**
+ * naftiko-run benchmark. Everything on 127.0.0.1, one process per server, autocannon (and the MCP SDK
+ * client) as the load generator in this process. Every case is a group of sides (floor vs naftiko-run)
+ * run alternately for a fixed time with fixed connections, round after round, the order flipped every
+ * round (A B | B A | A B …) so drift on a noisy machine cancels; medians and ratios are reported.
+ *
+ *   node bench/run.js                  full run (≈ 3 minutes), writes BENCHMARKS.md between the markers
+ *   node bench/run.js --quick          tiny run (smoke test)
+ *   node bench/run.js --out FILE       write the results section into FILE instead of BENCHMARKS.md
+ *   options: --duration S --rounds N --warmup-requests N --warmup-calls N --connections N
+ *            --mcp-callers N --cold-runs N --load-runs N --no-write
+ *   env BENCH_DURATION=S sets the seconds per measured run (default 2, 5 rounds; --quick 0.5, 2 rounds)
+ */
+import { parseArgs } from 'node:util';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import {
+  BENCH_DIR, CLI, HOST, ROOT, cpuMs, documentBuffers, fmt, freePort, median, peakRssMB, percentile, project, rssMB, sleep,
+  startNode, stop, stopAll, waitForPorts,
+} from './lib.js';
+import { closeCallers, connectCallers, mcpLoad } from './mcp-load.js';
+import { generateCapability } from './gen-capability.js';
+
+const { values: opt } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    quick: { type: 'boolean' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    'warmup-requests': { type: 'string' },
+    'warmup-calls': { type: 'string' },
+    connections: { type: 'string' },
+    'mcp-callers': { type: 'string' },
+    'cold-runs': { type: 'string' },
+    'load-runs': { type: 'string' },
+    out: { type: 'string' },
+    'no-write': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (opt.help) {
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^#!.*\n\/\*\*\n/, '').replace(/^ \* ?/gm, '') + '\n');
+  process.exit(0);
+}
+
+const quick = opt.quick ?? false;
+const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
+const cfg = {
+  duration: num(opt.duration ?? process.env.BENCH_DURATION, quick ? 0.5 : 2),
+  rounds: num(opt.rounds, quick ? 2 : 5),
+  /** warm-up requests (REST) and tools/call calls (MCP) per side before the measured rounds */
+  warmupRequests: num(opt['warmup-requests'], quick ? 500 : 4000),
+  warmupCalls: num(opt['warmup-calls'], quick ? 200 : 5000),
+  connections: num(opt.connections, 32),
+  mcpCallers: num(opt['mcp-callers'], 16),
+  coldRuns: num(opt['cold-runs'], quick ? 2 : 7),
+  loadRuns: num(opt['load-runs'], quick ? 1 : 5),
+};
+for (const [k, v] of Object.entries(cfg)) if (!(v > 0)) throw new Error(`bench: --${k} must be a positive number (got ${v})`);
+const OUT = opt.out ? path.resolve(opt.out) : path.join(ROOT, 'BENCHMARKS.md');
+const command = ['node', 'bench/run.js', ...process.argv.slice(2)].join(' ') + (process.env.BENCH_DURATION && !opt.duration ? ` (BENCH_DURATION=${process.env.BENCH_DURATION})` : '');
+const log = (s) => process.stderr.write(s + '\n');
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error(`bench: ${path.relative(ROOT, CLI)} is missing; build first (npm run build)`);
+  warnIfStale();
+  const started = performance.now();
+  const loadBefore = os.loadavg()[0];
+  const docs = documentBuffers();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'naftiko-bench-'));
+  try {
+    log(`bench: ${cfg.rounds} rounds × ${cfg.duration} s per side, ${cfg.connections} connections, ${cfg.mcpCallers} MCP callers`);
+
+    // --- servers --------------------------------------------------------------------------------
+    const ports = { up: await freePort(), floor: await freePort(), floorMcp: await freePort(), nrRest: await freePort(), nrMcp: await freePort(), infoRest: await freePort(), infoMcp: await freePort() };
+    const upstreamUrl = `http://${HOST}:${ports.up}`;
+    const upstream = startNode(path.join(BENCH_DIR, 'upstream.js'), [String(ports.up)], { name: 'upstream' });
+    const floor = startNode(path.join(BENCH_DIR, 'floor-proxy.js'), [String(ports.floor), upstreamUrl], { name: 'floor-proxy' });
+    const floorMcp = startNode(path.join(BENCH_DIR, 'floor-mcp.js'), [String(ports.floorMcp), upstreamUrl], { name: 'floor-mcp' });
+    const capability = path.join(BENCH_DIR, 'bench-capability.yaml');
+    const nrArgs = (rest, mcp, level) => [capability, '--base-uri', `upstream=${upstreamUrl}`, '--port', `bench-rest=${rest}`, '--port', `bench-mcp=${mcp}`, '--log-level', level];
+    const nr = startNode(CLI, nrArgs(ports.nrRest, ports.nrMcp, 'warn'), { name: 'naftiko-run (warn)' });
+    const infoLog = path.join(tmp, 'naftiko-info.log');
+    const infoFd = openSync(infoLog, 'w');
+    const nrInfo = startNode(CLI, nrArgs(ports.infoRest, ports.infoMcp, 'info'), { name: 'naftiko-run (info)', stdout: infoFd });
+    closeSync(infoFd);
+    await Promise.all([
+      waitForPorts([ports.up], { child: upstream }),
+      waitForPorts([ports.floor], { child: floor }),
+      waitForPorts([ports.floorMcp], { child: floorMcp }),
+      waitForPorts([ports.nrRest, ports.nrMcp], { child: nr }),
+      waitForPorts([ports.infoRest, ports.infoMcp], { child: nrInfo }),
+    ]);
+    let shuttingDown = false;
+    let crashed;
+    const guardExit = (c) => c.exited.then((e) => {
+      if (!shuttingDown) crashed ??= new Error(`${c.benchName} exited during the bench (${e.signal ?? `code ${e.code}`})${c.stderrTail ? `:\n${c.stderrTail.trim()}` : ''}`);
+    });
+    [upstream, floor, floorMcp, nr, nrInfo].forEach(guardExit);
+
+    const base = (p) => `http://${HOST}:${p}`;
+    const rest = (name, proc, port, urlPath) => ({ name, kind: 'rest', proc, url: base(port) + urlPath });
+    const sides = {
+      floorPassSmall: rest('floor proxy, pass-through 1 KB', floor, ports.floor, '/pass/small'),
+      nrPassSmall: rest('naftiko-run, pass-through 1 KB', nr, ports.nrRest, '/pass/small'),
+      infoPassSmall: rest('naftiko-run --log-level info, pass-through 1 KB', nrInfo, ports.infoRest, '/pass/small'),
+      floorPassLarge: rest('floor proxy, pass-through 100 KB', floor, ports.floor, '/pass/large'),
+      nrPassLarge: rest('naftiko-run, pass-through 100 KB', nr, ports.nrRest, '/pass/large'),
+      floorMappedSmall: rest('parse floor, mapped 1 KB', floor, ports.floor, '/mapped/small'),
+      nrMappedSmall: rest('naftiko-run, mapped 1 KB', nr, ports.nrRest, '/mapped/small'),
+      floorMappedLarge: rest('parse floor, mapped 100 KB', floor, ports.floor, '/mapped/large'),
+      nrMappedLarge: rest('naftiko-run, mapped 100 KB', nr, ports.nrRest, '/mapped/large'),
+      floorMcp: { name: 'SDK floor server, MCP tools/call 1 KB', kind: 'mcp', proc: floorMcp, url: `${base(ports.floorMcp)}/mcp`, tool: 'get-small' },
+      nrMcp: { name: 'naftiko-run, MCP tools/call 1 KB', kind: 'mcp', proc: nr, url: `${base(ports.nrMcp)}/mcp`, tool: 'get-small' },
+    };
+    const groups = [
+      [sides.floorPassSmall, sides.nrPassSmall, sides.infoPassSmall],
+      [sides.floorPassLarge, sides.nrPassLarge],
+      [sides.floorMappedSmall, sides.nrMappedSmall],
+      [sides.floorMappedLarge, sides.nrMappedLarge],
+      [sides.floorMcp, sides.nrMcp],
+    ];
+
+    // --- every side answers what it should (the comparison is like for like) ---------------------
+    const mapped = (size) => JSON.stringify(project(JSON.parse(docs[size].toString('utf8'))));
+    for (const [side, expect] of [
+      [sides.floorPassSmall, docs.small.toString()], [sides.nrPassSmall, docs.small.toString()], [sides.infoPassSmall, docs.small.toString()],
+      [sides.floorPassLarge, docs.large.toString()], [sides.nrPassLarge, docs.large.toString()],
+      [sides.floorMappedSmall, mapped('small')], [sides.nrMappedSmall, mapped('small')],
+      [sides.floorMappedLarge, mapped('large')], [sides.nrMappedLarge, mapped('large')],
+    ]) {
+      const res = await fetch(side.url);
+      const text = await res.text();
+      const same = side.url.includes('/mapped/') ? sameJson(text, expect) : text === expect;
+      if (res.status !== 200 || !same) throw new Error(`bench: ${side.name} (${side.url}) answered ${res.status} with an unexpected body: ${text.slice(0, 200)}`);
+    }
+    for (const side of [sides.floorMcp, sides.nrMcp]) {
+      side.clients = await connectCallers(side.url, cfg.mcpCallers);
+      const r = await side.clients[0].callTool({ name: side.tool, arguments: {} });
+      if (r.isError || r.content?.[0]?.text !== docs.small.toString()) throw new Error(`bench: ${side.name} tools/call answered unexpectedly: ${JSON.stringify(r).slice(0, 300)}`);
+      side.expectText = docs.small.toString();
+    }
+
+    // --- load: warm-up, then alternated rounds ---------------------------------------------------
+    const results = new Map(Object.values(sides).map((s) => [s, []]));
+    const runSide = async (side, seconds, warmup = false) => {
+      if (crashed) throw crashed;
+      const cpu0 = cpuMs(side.proc.pid);
+      const r = side.kind === 'mcp'
+        ? await mcpLoad(side.clients, { tool: side.tool, durationSec: warmup ? 60 : seconds, expectText: side.expectText, ...(warmup ? { maxCalls: cfg.warmupCalls } : {}) })
+        : await cannon(side.url, seconds, warmup ? cfg.warmupRequests : undefined);
+      if (crashed) throw crashed;
+      r.cpuUs = ((cpuMs(side.proc.pid) - cpu0) * 1000) / r.total;
+      return r;
+    };
+    const rssIdle = rssMB(nr.pid);
+    log('bench: warm-up');
+    for (const group of groups) for (const side of group) await runSide(side, 0, true);
+    const rss = [];
+    const rssSamples = [];
+    for (let round = 0; round < cfg.rounds; round++) {
+      // VmRSS of naftiko-run every 250 ms through the round: its median is steady against the GC sawtooth
+      const samples = [];
+      rssSamples.push(samples);
+      const sampler = setInterval(() => samples.push(rssMB(nr.pid)), 250);
+      for (const group of groups) {
+        const order = round % 2 === 0 ? group : [...group].reverse();
+        for (const side of order) {
+          const r = await runSide(side, cfg.duration);
+          results.get(side).push(r);
+          log(`bench: round ${round + 1}/${cfg.rounds}  ${side.name.padEnd(50)} ${fmt.int(r.rps).padStart(8)} req/s  p99 ${fmt.ms(r.p99)}${r.errors || r.non2xx || r.mismatches ? `  (${r.errors} errors, ${r.non2xx ?? r.mismatches} bad answers)` : ''}`);
+        }
+      }
+      clearInterval(sampler);
+      await sleep(200);
+      rss.push(rssMB(nr.pid));
+      log(`bench: after round ${round + 1}: naftiko-run RSS ${fmt.mb(rss.at(-1))} (median during the round ${fmt.mb(median(samples))})`);
+    }
+    for (const side of [sides.floorMcp, sides.nrMcp]) await closeCallers(side.clients);
+    const infoLogBytes = statSync(infoLog).size;
+    const rssPeak = peakRssMB(nr.pid);
+    const rssFloors = { proxy: rssMB(floor.pid), mcp: rssMB(floorMcp.pid) };
+    const loadAfter = os.loadavg()[0];
+
+    shuttingDown = true;
+    await Promise.all([upstream, floor, floorMcp, nr, nrInfo].map((c) => stop(c)));
+
+    // --- cold start and the 1,000-operation load ----------------------------------------------------
+    log('bench: cold start, capabilities/bulksync.yaml');
+    const cold = [];
+    const coldBase = [];
+    for (let i = 0; i < cfg.coldRuns; i++) {
+      cold.push(await coldStart());
+      coldBase.push(await coldBaseline());
+    }
+    log(`bench: cold start ${cold.map((c) => `${c.accepting.toFixed(0)} (first MCP answer ${c.firstMcp.toFixed(0)})`).join(', ')} ms`);
+
+    log('bench: 1,000-operation capability, load + validate');
+    const genFile = path.join(tmp, 'generated-1000.yaml');
+    writeFileSync(genFile, generateCapability(1000));
+    const loads = [];
+    for (let i = 0; i < cfg.loadRuns; i++) loads.push(await loadInFreshProcess(genFile));
+    log(`bench: loadCapability ${loads.map((l) => l.loadMs.toFixed(0)).join(', ')} ms`);
+
+    // --- report --------------------------------------------------------------------------------------
+    const section = report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, loadBefore, loadAfter, cold, coldBase, loads, genBytes: statSync(genFile).size, infoLogBytes, elapsed: (performance.now() - started) / 1000 });
+    process.stdout.write(section + '\n');
+    if (!opt['no-write']) {
+      writeSection(OUT, section);
+      log(`bench: results written to ${path.relative(process.cwd(), OUT) || OUT}`);
+    }
+  } finally {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function sameJson(a, b) {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+/** One autocannon run; latencies come from the per-response event (fractional ms, not the 1 ms histogram). */
+function cannon(url, seconds, amount) {
+  return new Promise((resolve, reject) => {
+    const lat = [];
+    const inst = autocannon({ url, connections: cfg.connections, pipelining: 1, timeout: 10, ...(amount ? { amount } : { duration: seconds }) }, (err, res) => {
+      if (err) return reject(err);
+      resolve({
+        rps: res.requests.total / res.duration,
+        total: res.requests.total,
+        errors: res.errors + res.timeouts,
+        non2xx: res.non2xx,
+        mbps: res.throughput.total / res.duration / 1e6,
+        p50: percentile(lat, 50),
+        p99: percentile(lat, 99),
+      });
+    });
+    inst.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) lat.push(ms);
+    });
+  });
+}
+
+/** Spawn → a bare node:http server accepting on two ports (ms): the part of a cold start no server avoids. */
+async function coldBaseline() {
+  const a = await freePort();
+  const b = await freePort();
+  const t0 = performance.now();
+  const child = startNode(path.join(BENCH_DIR, 'listen-baseline.js'), [String(a), String(b)], { name: 'listen baseline', guard: false });
+  try {
+    await waitForPorts([a, b], { child, intervalMs: 2 });
+    return performance.now() - t0;
+  } finally {
+    await stop(child);
+  }
+}
+
+/** Process spawn → both ports of bulksync.yaml accepting TCP connections (ms). */
+async function coldStart() {
+  const restPort = await freePort();
+  const mcpPort = await freePort();
+  const file = path.join(ROOT, 'capabilities', 'bulksync.yaml');
+  const t0 = performance.now();
+  const child = startNode(CLI, [file, '--port', `polytomic-subpackage-bulksync-rest=${restPort}`, '--port', `polytomic-subpackage-bulksync-mcp=${mcpPort}`, '--log-level', 'warn'], { name: 'naftiko-run (cold start)', guard: false });
+  try {
+    await waitForPorts([restPort, mcpPort], { child, intervalMs: 2, timeoutMs: 20_000 });
+    const accepting = performance.now() - t0;
+    // also: until the MCP adapter answers its first request (an `initialize`), which needs the SDK loaded
+    const res = await fetch(`http://${HOST}:${mcpPort}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } } }),
+    });
+    const text = await res.text();
+    if (res.status !== 200 || !text.includes('"result"')) throw new Error(`bench: cold start: MCP initialize answered ${res.status}: ${text.slice(0, 200)}`);
+    return { accepting, firstMcp: performance.now() - t0 };
+  } finally {
+    await stop(child);
+  }
+}
+
+function loadInFreshProcess(file) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(BENCH_DIR, 'load-capability.js'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench: loading the generated capability failed (exit ${code}):\n${err.slice(-4000)}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+function warnIfStale() {
+  const newest = (dir, ext) => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (e.isFile() && e.name.endsWith(ext)) t = Math.max(t, statSync(path.join(e.parentPath ?? e.path, e.name)).mtimeMs);
+    }
+    return t;
+  };
+  try {
+    if (newest(path.join(ROOT, 'src'), '.ts') > newest(path.join(ROOT, 'dist'), '.js')) log('bench: warning: src/ is newer than dist/ — rebuild (npm run build) to measure the current code');
+  } catch {
+    /* no src/ in a packed install */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report.
+
+function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, loadBefore, loadAfter, cold, coldBase, loads, genBytes, infoLogBytes, elapsed }) {
+  const m = (side, k) => median(results.get(side).map((r) => r[k]));
+  const rps = (s) => m(s, 'rps');
+  const p99 = (s) => m(s, 'p99');
+  const bad = (s) => results.get(s).reduce((n, r) => n + (r.errors ?? 0) + (r.non2xx ?? 0) + (r.mismatches ?? 0), 0);
+  const verdict = (ok, ...s) => (s.some((x) => bad(x) > 0) ? 'invalid (errors)' : ok ? '**met**' : '**not met**');
+  const ratioRow = (label, a, b, ref, target, min) => {
+    const ratio = rps(a) / rps(b);
+    return [label, fmt.int(rps(a)), `${fmt.int(rps(b))} (${ref})`, fmt.x(ratio), target, min === undefined ? '—' : verdict(ratio >= min, a, b)];
+  };
+  const p99Row = (label, a, b) => {
+    const d = p99(a) - p99(b);
+    return [label, fmt.ms(p99(a)), `${fmt.ms(p99(b))} (floor proxy)`, `${d >= 0 ? '+' : ''}${d.toFixed(2)} ms`, '≤ floor + 1 ms', verdict(d <= 1, a, b)];
+  };
+  const coldMs = median(cold.map((c) => c.accepting));
+  const coldMcpMs = median(cold.map((c) => c.firstMcp));
+  const loadMs = median(loads.map((l) => l.loadMs));
+  const rssAfter = rss.at(-1);
+  const roundRss = rssSamples.map(median);
+  const growth = roundRss.length >= 2 ? ((roundRss.at(-1) - roundRss.at(-2)) / roundRss.at(-2)) * 100 : NaN;
+
+  const rows = [
+    ratioRow('REST pass-through 1 KB, req/s', sides.nrPassSmall, sides.floorPassSmall, 'floor proxy', '≥ 0.95×', 0.95),
+    ratioRow('REST pass-through 100 KB, req/s', sides.nrPassLarge, sides.floorPassLarge, 'floor proxy', '≥ 0.95×', 0.95),
+    p99Row('REST pass-through 1 KB, p99 latency', sides.nrPassSmall, sides.floorPassSmall),
+    p99Row('REST pass-through 100 KB, p99 latency', sides.nrPassLarge, sides.floorPassLarge),
+    ratioRow('REST mapped 1 KB, req/s', sides.nrMappedSmall, sides.floorMappedSmall, 'parse floor', '≥ 0.85×', 0.85),
+    ratioRow('REST mapped 100 KB, req/s (no target)', sides.nrMappedLarge, sides.floorMappedLarge, 'parse floor', '—'),
+    ratioRow('REST pass-through 1 KB with --log-level info, req/s (no target)', sides.infoPassSmall, sides.floorPassSmall, 'floor proxy', `— (${fmt.x(rps(sides.infoPassSmall) / rps(sides.nrPassSmall))} of warn)`),
+    ratioRow('MCP tools/call 1 KB, calls/s', sides.nrMcp, sides.floorMcp, 'SDK floor server', '≥ 0.90×', 0.9),
+    ['Cold start, bulksync.yaml (spawn → both ports accept)', fmt.ms(coldMs, 0), '—', `runs: ${cold.map((c) => c.accepting.toFixed(0)).join(', ')} ms; → first MCP initialize answered: median ${coldMcpMs.toFixed(0)} ms; bare node:http on two ports: median ${median(coldBase).toFixed(0)} ms`, '≤ 400 ms', verdict(coldMs <= 400)],
+    ['RSS of naftiko-run after the load', fmt.mb(rssAfter), '—', `after start-up ${rssIdle.toFixed(1)} MB; after each round ${rss.map((r) => r.toFixed(1)).join(', ')} MB; peak ${rssPeak.toFixed(1)} MB (floor proxy ${rssFloors.proxy.toFixed(1)} MB, floor MCP server ${rssFloors.mcp.toFixed(1)} MB after the same load)`, '≤ 150 MB', verdict(rssAfter <= 150)],
+    ['RSS growth between the last two load rounds', fmt.pct(growth), '—', `median VmRSS during each round (sampled every 250 ms): ${roundRss.map((r) => r.toFixed(1)).join(', ')} MB`, '≤ 5 %', verdict(growth <= 5)],
+    ['1,000-operation capability, load + validate', fmt.ms(loadMs, 0), '—', `runs: ${loads.map((l) => l.loadMs.toFixed(0)).join(', ')} ms (import ${median(loads.map((l) => l.importMs)).toFixed(0)} ms not counted)`, '≤ 1 s', verdict(loadMs <= 1000)],
+  ];
+
+  const detail = [...results.keys()].map((s) => {
+    const rs = results.get(s);
+    return [s.name, fmt.int(rps(s)), rs.map((r) => fmt.int(r.rps)).join(' / '), fmt.ms(m(s, 'p50')), fmt.ms(p99(s)), fmt.us(m(s, 'cpuUs')), s.kind === 'rest' ? `${m(s, 'mbps').toFixed(1)} MB/s` : '—', String(bad(s))];
+  });
+  const cpuRow = (label, a, b, ref) => {
+    const ratios = results.get(a).map((r, i) => r.cpuUs / results.get(b)[i].cpuUs);
+    return [label, fmt.us(m(a, 'cpuUs')), `${fmt.us(m(b, 'cpuUs'))} (${ref})`, fmt.x(m(a, 'cpuUs') / m(b, 'cpuUs')), `${fmt.x(Math.min(...ratios))} – ${fmt.x(Math.max(...ratios))}`];
+  };
+  const cpu = [
+    cpuRow('REST pass-through 1 KB', sides.nrPassSmall, sides.floorPassSmall, 'floor proxy'),
+    cpuRow('REST pass-through 100 KB', sides.nrPassLarge, sides.floorPassLarge, 'floor proxy'),
+    cpuRow('REST mapped 1 KB', sides.nrMappedSmall, sides.floorMappedSmall, 'parse floor'),
+    cpuRow('REST mapped 100 KB', sides.nrMappedLarge, sides.floorMappedLarge, 'parse floor'),
+    cpuRow('REST pass-through 1 KB, --log-level info', sides.infoPassSmall, sides.floorPassSmall, 'floor proxy'),
+    cpuRow('MCP tools/call 1 KB', sides.nrMcp, sides.floorMcp, 'SDK floor server'),
+  ];
+
+  const cpus = os.cpus();
+  let commit = '';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (dirty) commit += ' + uncommitted changes in src/';
+  } catch {
+    /* not a git checkout */
+  }
+  const lines = [
+    `Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} with \`${command}\` (${elapsed.toFixed(0)} s).`,
+    '',
+    `- Machine: ${cpus[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; naftiko-run ${readVersion()}${commit ? ` (${commit})` : ''}`,
+    `- Load: ${cfg.rounds} alternated rounds × ${cfg.duration} s per side (after a warm-up of ${cfg.warmupRequests} requests or ${cfg.warmupCalls} MCP calls each), autocannon with ${cfg.connections} connections, ${cfg.mcpCallers} concurrent MCP SDK callers; medians over rounds; client and servers share the machine (1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after the load)`,
+    '',
+    '| Measure | naftiko-run | Reference | Ratio / detail | Target | Result |',
+    '|---|--:|--:|--:|:-:|:-:|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    'Server CPU time per request (user + system of the server process, from /proc; steadier than req/s when the machine is shared, lower is better):',
+    '',
+    '| Case | naftiko-run | Reference | Ratio (median) | Ratio range over rounds |',
+    '|---|--:|--:|--:|--:|',
+    ...cpu.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    'Every side (median over rounds; per-round req/s in order):',
+    '',
+    '| Side | req/s | per round | p50 | p99 | server CPU/req | throughput | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    ...detail.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `Cold start runs (ms, spawn → both ports accepting / → first MCP initialize answered): ${cold.map((c) => `${c.accepting.toFixed(1)} / ${c.firstMcp.toFixed(1)}`).join(', ')}. Generated capability: ${(genBytes / 1024).toFixed(0)} KB, ${loads[0]?.consumed} consumed operations, ${loads[0]?.exposed} exposed operations and tools. The info-level server wrote ${(infoLogBytes / 1024).toFixed(0)} KB of log to a file.`,
+  ];
+  return lines.join('\n');
+}
+
+function readVersion() {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+function writeSection(file, section) {
+  const block = `${START}\n${section}\n${END}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + END.length);
+  else text = (text ? text.replace(/\n*$/, '\n\n') : '# Benchmarks\n\n') + block + '\n';
+  writeFileSync(file, text);
+}
+
+main().then(
+  () => process.exit(0),
+  async (e) => {
+    log(`bench: failed: ${e?.stack ?? e}`);
+    await stopAll();
+    process.exit(1);
+  },
+);
