@@ -67,11 +67,11 @@ export class Invoker {
             `${op.id} uses ${handler.feature === 'none' ? 'no call' : `"${handler.feature}"`}, which naftiko-run does not serve yet`);
         };
       case 'call':
-        return this.bindCall(op, handler);
+        return this.bindCall(handler);
     }
   }
 
-  private bindCall(op: ExposedOperation, handler: CallHandler): BoundInvocation {
+  private bindCall(handler: CallHandler): BoundInvocation {
     const target = handler.operation;
     const api = this.model.consumes.find((a) => a.namespace === target.namespace)!;
     const override = this.options.baseUriOverrides?.get(api.namespace);

@@ -159,7 +159,7 @@ interface OperationFrame {
 
 function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: OperationFrame): Omit<ExposedOperation, 'method' | 'path' | 'hints'> {
   const { ctx } = scope;
-  const withArgs = parseWith(scope, raw.with, `${pointer}/with`, frame.aliases);
+  const withArgs = parseWith(raw.with, frame.aliases);
   const call = str(raw.call);
   let target: ConsumedOperation | undefined;
   if (call !== undefined) {
@@ -226,7 +226,7 @@ function declaredInput(p: Raw, frame: OperationFrame): DraftInput {
   };
 }
 
-function parseWith(scope: Scope, raw: unknown, pointer: string, aliases: readonly string[]): WithArgument[] {
+function parseWith(raw: unknown, aliases: readonly string[]): WithArgument[] {
   if (!raw || typeof raw !== 'object') return [];
   return Object.entries(raw as Record<string, string | number>).map(([target, value]) => ({ target, source: parseWithValue(value, aliases) }));
 }
