@@ -72,11 +72,7 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
     const all = [...diagnostics, ...semanticProblems(ctx, root, capability, bindDecls, options, schemaErrors)];
     throw new CapabilityLoadError(finish(all, new BuildContext(file, ctx.dir, parsed.positions), options));
   }
-  const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
-  for (const p of binds.problems) (p.severity === 'error' ? ctx.error : ctx.warn).call(ctx, p.code, p.pointer, p.message);
-
-  const consumes = buildConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes', binds.variables);
-  const exposes = buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, binds.variables, list(capability.aggregates));
+  const { binds, consumes, exposes } = buildParts(ctx, root, capability, bindDecls, options);
 
   const all = finish(diagnostics, ctx, options);
   if (all.some((d) => d.severity === 'error')) throw new CapabilityLoadError(all);
@@ -96,13 +92,20 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
   return { model, warnings: all };
 }
 
+/** binds → consumes → exposes, each reporting its problems into ctx. */
+function buildParts(ctx: BuildContext, root: Raw, capability: Raw, bindDecls: BindDeclaration[], options: LoadOptions) {
+  const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
+  for (const p of binds.problems) (p.severity === 'error' ? ctx.error : ctx.warn).call(ctx, p.code, p.pointer, p.message);
+  const consumes = buildConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes', binds.variables);
+  const exposes = buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, binds.variables, list(capability.aggregates));
+  return { binds, consumes, exposes };
+}
+
 const CROSS_REFERENCE_CODES = new Set(['NR_ERR_UNKNOWN_CALL', 'NR_ERR_UNKNOWN_REF', 'NR_ERR_UNKNOWN_NAMESPACE', 'NR_ERR_UNKNOWN_INPUT', 'NR_ERR_PATH_PLACEHOLDER']);
 
 function semanticProblems(ctx: BuildContext, root: Raw, capability: Raw, bindDecls: BindDeclaration[], options: LoadOptions, schemaErrors: Diagnostic[]): Diagnostic[] {
   try {
-    const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
-    const consumes = buildConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes', binds.variables);
-    buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, binds.variables, list(capability.aggregates));
+    buildParts(ctx, root, capability, bindDecls, options);
   } catch {
     // a malformed part the schema already reported
   }
