@@ -26,7 +26,8 @@ Options:
   -h, --help                 this text
   -v, --version              the version
 
-Environment: bind variables (e.g. POLYTOMIC_API_KEY) are read as the capability's binds declare.
+Environment: bind variables (e.g. POLYTOMIC_API_KEY) are read as the capability's binds declare;
+NAFTIKO_RUN_HEAP_GROWTH_PERCENT caps V8's heap growth per GC (default 100, 0 = V8's default).
 Docs: README.md; error codes: docs/errors.md`;
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
