@@ -108,16 +108,22 @@ export function describeExit(child, exit) {
 // ---------------------------------------------------------------------------------------------------
 // Ports.
 
+/**
+ * A free port for a child server to listen on. Taken from 20000–29999, below Linux's ephemeral range
+ * (32768+): a port the kernel handed out for `listen(0)` could be claimed by another process (a test
+ * running in parallel) between this check and the child's listen, and the bench would then talk to it.
+ */
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.once('error', reject);
-    s.listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const free = await new Promise((resolve) => {
+      const s = createServer();
+      s.unref();
+      s.once('error', () => resolve(false));
+      s.listen(port, HOST, () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 export function tryConnect(port) {

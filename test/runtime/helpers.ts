@@ -118,12 +118,20 @@ export async function startRecorder(answer: (req: Recorded) => Answer = defaultA
 }
 
 /** A 127.0.0.1 port that nothing listens on (bound, then released). */
+/**
+ * A port nothing listens on, from 30000–32767: below Linux's ephemeral range, so a server another test
+ * opens with listen(0) cannot take it between this check and the connection that must be refused.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const port = 30000 + Math.floor(Math.random() * 2768);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
 
 // ───────────────────────────── runtime ─────────────────────────────
