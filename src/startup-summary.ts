@@ -1,6 +1,7 @@
 /** The short table printed at start: adapters, addresses, routes, tools, unset variables, warnings. */
 import type { Runtime } from './runtime.js';
 import { formatDiagnostic } from './spec/diagnostics.js';
+import { variableSource } from './spec/binds.js';
 
 export function startupSummary(runtime: Runtime): string {
   const lines: string[] = [];
@@ -12,7 +13,7 @@ export function startupSummary(runtime: Runtime): string {
   const unset = new Map<string, string>();
   for (const m of runtime.models) {
     for (const v of m.variables.values()) {
-      if (v.value === undefined) unset.set(`${v.namespace}.${v.name}`, v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`);
+      if (v.value === undefined) unset.set(`${v.namespace}.${v.name}`, variableSource(v));
     }
   }
   if (unset.size) {

@@ -7,6 +7,7 @@
 import type { Authentication, BoundVariable, ConsumedApi } from '../spec/model.js';
 import { renderTemplate, type Template } from '../spec/template.js';
 import { InvokeError } from './errors.js';
+import { variableSource } from '../spec/binds.js';
 
 /** Sets the credential on `headers` (or returns a query parameter), or throws 401/501. */
 export type ApplyAuth = (headers: Record<string, string>, operationRef: string) => { name: string; value: string } | undefined;
@@ -72,7 +73,7 @@ function describeMissing(refs: readonly string[], variables: ReadonlyMap<string,
   return [...new Set(refs)]
     .map((r) => {
       const v = variables.get(r);
-      return v ? (v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`) : `{{${r}}}`;
+      return v ? variableSource(v) : `{{${r}}}`;
     })
     .join(' and ');
 }

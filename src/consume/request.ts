@@ -3,9 +3,10 @@
  * depend on the call (URL parsing, parameter grouping) is done once in `prepareRequest`.
  */
 import type { BoundVariable, ConsumedApi, ConsumedOperation, ConsumedParameter, HttpMethod, RequestBodySpec } from '../spec/model.js';
-import { compileTemplate as templateOf, renderTemplate, soleReference, type Template } from '../spec/template.js';
+import { compileTemplate, renderTemplate, soleReference, type Template } from '../spec/template.js';
 import { InvokeError, badInput } from './errors.js';
 import { prepareAuthentication, type ApplyAuth } from './auth.js';
+import { variableSource } from '../spec/binds.js';
 
 export interface UpstreamRequest {
   readonly origin: string;
@@ -26,6 +27,8 @@ export interface PreparedRequest {
   readonly cookies: readonly ConsumedParameter[];
   readonly bodyParams: readonly ConsumedParameter[];
   readonly applyAuth: ApplyAuth;
+  /** an inline `body: {type: json}`, its `{{…}}` strings compiled once */
+  readonly jsonBody?: JsonRenderer;
 }
 
 /** Values a call can draw on: its arguments (after `with`), then bind variables. */
@@ -42,6 +45,7 @@ export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation, v
     ...(base ? { staticBase: base } : {}),
     query: by('query'), headers: by('header'), cookies: by('cookie'), bodyParams: by('body'),
     applyAuth: prepareAuthentication(api, variables),
+    ...(operation.body?.type === 'json' ? { jsonBody: compileJsonData(operation.body.data) } : {}),
   };
 }
 
@@ -128,7 +132,7 @@ function scalarText(v: unknown): string {
 
 function buildBody(plan: PreparedRequest, scope: CallScope, render: Render, headers: Record<string, string>): string | FormData | undefined {
   const spec = plan.operation.body;
-  if (spec) return renderBodySpec(spec, scope, render, headers);
+  if (spec) return renderBodySpec(spec, plan, scope, render, headers);
   if (plan.bodyParams.length === 0) return undefined;
   const whole = plan.bodyParams.find((p) => p.name === 'body');
   let value: unknown;
@@ -149,11 +153,13 @@ function buildBody(plan: PreparedRequest, scope: CallScope, render: Render, head
 
 const TEXT_TYPES: Record<string, string> = { text: 'text/plain; charset=utf-8', xml: 'application/xml', sparql: 'application/sparql-query' };
 
-function renderBodySpec(spec: RequestBodySpec, scope: CallScope, render: Render, headers: Record<string, string>): string | FormData {
+function renderBodySpec(spec: RequestBodySpec, plan: PreparedRequest, scope: CallScope, render: Render, headers: Record<string, string>): string | FormData {
   switch (spec.type) {
-    case 'json':
+    case 'json': {
       headers['content-type'] ??= 'application/json';
-      return typeof spec.data === 'string' ? render(templateOf(spec.data), 'body') : JSON.stringify(renderJson(spec.data, scope, render));
+      const value = plan.jsonBody!(scope, render);
+      return typeof spec.data === 'string' ? (value as string) : JSON.stringify(value);
+    }
     case 'text':
     case 'xml':
     case 'sparql':
@@ -183,23 +189,41 @@ function renderBodySpec(spec: RequestBodySpec, scope: CallScope, render: Render,
   }
 }
 
-/** Renders `{{…}}` inside the strings of an inline JSON body; a string that is one reference keeps its type. */
-function renderJson(data: unknown, scope: CallScope, render: Render): unknown {
+type JsonRenderer = (scope: CallScope, render: Render) => unknown;
+
+/** A string `data` is the JSON text itself, a template rendered as text; anything else is a value. */
+function compileJsonData(data: unknown): JsonRenderer {
+  if (typeof data !== 'string') return compileJsonBody(data);
+  const t = compileTemplate(data);
+  return (_scope, render) => render(t, 'body');
+}
+
+/**
+ * An inline JSON body, compiled once: strings holding `{{…}}` become templates (one that is a single
+ * reference keeps its value's type), everything else is returned as is.
+ */
+function compileJsonBody(data: unknown): JsonRenderer {
   if (typeof data === 'string') {
-    if (!data.includes('{{')) return data;
-    const t = templateOf(data);
-    return typedTemplateValue(t, scope) ?? render(t, 'body');
+    if (!data.includes('{{')) return () => data;
+    const t = compileTemplate(data);
+    return (scope, render) => typedTemplateValue(t, scope) ?? render(t, 'body');
   }
-  if (Array.isArray(data)) return data.map((d) => renderJson(d, scope, render));
-  if (data && typeof data === 'object') return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, renderJson(v, scope, render)]));
-  return data;
+  if (Array.isArray(data)) {
+    const items = data.map(compileJsonBody);
+    return (scope, render) => items.map((item) => item(scope, render));
+  }
+  if (data && typeof data === 'object') {
+    const fields = Object.entries(data).map(([k, v]) => [k, compileJsonBody(v)] as const);
+    return (scope, render) => Object.fromEntries(fields.map(([k, f]) => [k, f(scope, render)]));
+  }
+  return () => data;
 }
 
 function missingValue(ref: string, what: string, scope: CallScope): InvokeError {
   const variable = scope.variables.get(ref);
   if (variable) {
     return new InvokeError('NR_ERR_VARIABLE_UNSET', 500, 'Bind variable not set',
-      `${what} needs {{${ref}}}, which is unset: set ${variable.location ? `key ${variable.source} in ${variable.location}` : `environment variable ${variable.source}`}`);
+      `${what} needs {{${ref}}}, which is unset: set ${variableSource(variable)}`);
   }
   return badInput([{ name: ref, reason: `required to build the ${what}, but no value was given` }]);
 }

@@ -26,6 +26,11 @@ export interface ResolvedBinds {
   readonly problems: readonly BindProblem[];
 }
 
+/** Where a user sets a variable: "environment variable X" or "key X in file://…". */
+export function variableSource(v: BoundVariable): string {
+  return v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`;
+}
+
 /**
  * `file:///abs/path` is absolute; `file://relative/path` and `file://./path` are relative to the
  * capability file's folder.

@@ -182,10 +182,8 @@ function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: Operatio
   } else if (raw.steps !== undefined) {
     handler = { kind: 'unserved', feature: 'steps' };
   } else if (call === undefined && list(raw.outputParameters).length > 0) {
-    const output = buildNamed(list(raw.outputParameters));
-    const single = list(raw.outputParameters).length === 1 && raw.outputParameters && (list(raw.outputParameters)[0]!.name === undefined);
     const shape = buildOutputShape(raw.outputParameters);
-    const root = single && shape.kind === 'mapped' ? shape.root : output;
+    const root = shape.kind === 'mapped' ? shape.root : buildNamed(list(raw.outputParameters));
     if (!isStaticOutput(root)) ctx.error('NR_ERR_MOCK_OUTPUT', `${pointer}/outputParameters`, 'an operation without "call" or "steps" must give every output a static "value" (mock mode)');
     handler = { kind: 'mock', output: root };
   } else {
