@@ -5,11 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import { loadCapability } from './spec/load.js';
 import type { Diagnostic } from './spec/diagnostics.js';
-import type { CapabilityModel, ExposedAdapter, McpAdapter, RestAdapter } from './spec/model.js';
+import type { CapabilityModel, ExposedAdapter, McpAdapter, RestAdapter, SkillAdapter } from './spec/model.js';
 import { DEFAULT_INVOKER_OPTIONS, Invoker, type InvokerOptions } from './invoke/invoker.js';
 import { buildRestApp } from './expose/rest/rest-adapter.js';
 import { buildMcpApp } from './expose/mcp/mcp-adapter.js';
 import { compileTools } from './expose/mcp/tools.js';
+import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter.js';
+import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
 
@@ -30,7 +32,7 @@ export interface ServeOptions {
 }
 
 export interface StartedAdapter {
-  readonly type: 'rest' | 'mcp';
+  readonly type: 'rest' | 'mcp' | 'skill';
   readonly namespace: string;
   readonly file: string;
   /** http://host:port (REST) or http://host:port/mcp (MCP), or 'stdio' */
@@ -65,14 +67,24 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     for (const model of models) {
       const invoker = new Invoker(model, { ...DEFAULT_INVOKER_OPTIONS, ...options.invoker, ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}) });
       closers.push(() => invoker.close());
+      const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();
       for (const adapter of model.exposes) {
-        if (adapter.type === 'rest') {
-          const app = buildRestApp(adapter, invoker, { logger });
+        const auth = prepareInboundAuth(adapter.namespace, adapter.authentication, model.variables);
+        if (adapter.type === 'skill') {
+          const host = options.host ?? adapter.address;
+          const app = buildSkillApp(adapter, { logger, host, ...(auth ? { auth } : {}), endpointOf: (ns) => endpoints.get(ns), operationOf: restOperationLookup(model.exposes) });
           adapters.push(await listen(app, adapter, model.file, options, apps));
+        } else if (adapter.type === 'rest') {
+          const app = buildRestApp(adapter, invoker, { logger, host: options.host ?? adapter.address, ...(auth ? { auth } : {}) });
+          const started = await listen(app, adapter, model.file, options, apps);
+          endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: started.url });
+          adapters.push(started);
         } else if (adapter.type === 'mcp' && adapter.transport === 'http') {
           const host = options.host ?? adapter.address;
-          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, maxResponseBytes: invoker.maxResponseBytes, host });
-          adapters.push(await listen(app, adapter, model.file, options, apps));
+          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, maxResponseBytes: invoker.maxResponseBytes, host, ...(auth ? { auth } : {}) });
+          const started = await listen(app, adapter, model.file, options, apps);
+          endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: started.url });
+          adapters.push(started);
         } else if (adapter.type === 'mcp') {
           const { createMcpServer, serveStdio } = await import('./expose/mcp/protocol.js');
           const server = createMcpServer(adapter, compileTools(adapter, invoker, invoker.maxResponseBytes), model.info.label ?? adapter.namespace, VERSION);
@@ -105,7 +117,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   };
 }
 
-async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter, file: string, options: ServeOptions, apps: FastifyInstance[]): Promise<StartedAdapter> {
+async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | SkillAdapter, file: string, options: ServeOptions, apps: FastifyInstance[]): Promise<StartedAdapter> {
   const host = options.host ?? adapter.address;
   const port = options.ports?.get(adapter.namespace) ?? adapter.port!;
   try {
@@ -124,6 +136,9 @@ async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter, f
   const base = `http://${shownHost}:${actualPort}`;
   if (adapter.type === 'rest') {
     return { type: 'rest', namespace: adapter.namespace, file, url: base, routes: adapter.operations.map((o) => `${o.method} ${o.path}`), tools: [] };
+  }
+  if (adapter.type === 'skill') {
+    return { type: 'skill', namespace: adapter.namespace, file, url: base, routes: ['GET /skills', ...adapter.skills.map((s) => `GET /skills/${s.name}`)], tools: [] };
   }
   return { type: 'mcp', namespace: adapter.namespace, file, url: `${base}/mcp`, routes: [], tools: adapter.tools.map((t) => t.name) };
 }
@@ -150,7 +165,7 @@ function checkCrossFilePorts(models: readonly CapabilityModel[], options: ServeO
   const seen = new Map<number, string>();
   for (const m of models) {
     for (const a of m.exposes as readonly ExposedAdapter[]) {
-      if (a.type !== 'rest' && !(a.type === 'mcp' && a.transport === 'http')) continue;
+      if (a.type !== 'rest' && a.type !== 'skill' && !(a.type === 'mcp' && a.transport === 'http')) continue;
       const port = options.ports?.get(a.namespace) ?? a.port;
       if (port === undefined || port === 0) continue;
       const other = seen.get(port);

@@ -10,6 +10,16 @@ export function startupSummary(runtime: Runtime): string {
     for (const r of a.routes) lines.push(`       ${r}`);
     if (a.tools.length) lines.push(`       tools: ${a.tools.join(', ')}`);
   }
+  const files = new Map<string, Set<string>>();
+  for (const m of runtime.models) {
+    for (const [key, v] of m.variables) {
+      if (v.file && key.includes('.')) files.set(v.file, (files.get(v.file) ?? new Set()).add(v.name));
+    }
+  }
+  if (files.size) {
+    lines.push('Bind files:');
+    for (const [file, names] of files) lines.push(`       ${file}: ${[...names].join(', ')}`);
+  }
   const unset = new Map<string, string>();
   for (const m of runtime.models) {
     for (const v of m.variables.values()) {

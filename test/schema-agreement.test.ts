@@ -117,6 +117,12 @@ function stripExtensions(doc: JsonObject): JsonObject {
     delete p.required;
   }
   for (const a of restAdapters(doc)) delete a.description;
+  for (const c of consumesEntries(doc)) {
+    if ('from' in c) {
+      c.location ??= c.from!;
+      delete c.from;
+    }
+  }
   for (const p of restInputParameters(doc)) delete p.required;
   const fillObjectOutputs = (outputs: JsonObject[]): void => {
     for (const o of outputs) {
@@ -201,6 +207,16 @@ const firstConsumedParam = (doc: JsonObject): JsonObject => consumedInputParamet
 const firstRestOperation = (doc: JsonObject): JsonObject => restOperations(doc)[0] as JsonObject;
 
 const EXTENSIONS: Extension[] = [
+  {
+    name: 'an imported consumes entry may say `from` (Ikanos) instead of `location`',
+    schemaPointer: '/$defs/ImportedConsumesHttp/properties/from',
+    yaml: 'naftiko: 1.0.0-alpha3\nconsumes:\n  - import: registry\n    from: ./shared/registry.yml\n',
+    without: (doc) => {
+      const entry = consumesEntries(doc)[0]!;
+      entry.location = entry.from!;
+      delete entry.from;
+    },
+  },
   {
     name: '`naftiko` is any version string (the loader, not the schema, warns on versions other than alpha1|alpha2|alpha3)',
     schemaPointer: '/properties/naftiko',

@@ -67,8 +67,9 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
     throw missingValue(r.missing, what, scope);
   };
 
-  const base = plan.staticBase ?? splitBase(render(api.baseUri, `${api.namespace} baseUri`));
-  let path = base.basePath + render(operation.path, `${operation.ref} path`, encodeURIComponent);
+  // server-side values draw on binds only: a caller's input never chooses the upstream host (probe F10)
+  const base = plan.staticBase ?? splitBase(renderServerSide(api.baseUri, `${api.namespace} baseUri`, scope));
+  let path = base.basePath + renderPath(operation, lookup, scope);
 
   let qs = '';
   const addQuery = (name: string, value: string) => {
@@ -109,7 +110,37 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
 
 type Render = (t: Template, what: string, encode?: (s: string) => string) => string;
 
+function renderServerSide(t: Template, what: string, scope: CallScope): string {
+  const r = renderTemplate(t, (ref) => scope.variables.get(ref)?.value);
+  if (r.ok) return r.value;
+  throw missingValue(r.missing, what, scope);
+}
+
+/**
+ * Path placeholders become one encoded segment each; an empty value, `.` or `..` is refused, since it
+ * would name another resource once a server or proxy normalises the path (probe F2, F3).
+ */
+function renderPath(operation: ConsumedOperation, lookup: (ref: string) => string | undefined, scope: CallScope): string {
+  const t = operation.path;
+  if (t.refs.length === 0) return t.source;
+  let out = '';
+  for (const part of t.parts) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    const v = lookup(part.ref);
+    if (v === undefined) throw missingValue(part.ref, `${operation.ref} path`, scope);
+    if (v === '' || v === '.' || v === '..') {
+      throw badInput([{ name: part.ref, reason: v === '' ? 'must not be empty: it fills a path segment' : `must not be "${v}": a dot segment would change the upstream path` }]);
+    }
+    out += encodeURIComponent(v);
+  }
+  return out;
+}
+
 function paramValue(p: ConsumedParameter, scope: CallScope, render: Render): unknown {
+  if (p.serverSide) return p.value ? renderServerSide(p.value, `${p.in} parameter ${p.name}`, scope) : undefined;
   const arg = scope.args.get(p.name);
   if (arg !== undefined && arg !== null) return arg;
   if (p.value) return typedTemplateValue(p.value, scope) ?? render(p.value, `${p.in} parameter ${p.name}`);
@@ -166,9 +197,12 @@ function renderBodySpec(spec: RequestBodySpec, plan: PreparedRequest, scope: Cal
       headers['content-type'] ??= TEXT_TYPES[spec.type]!;
       return render(spec.data, 'body');
     case 'raw': {
-      const text = render(spec.data, 'body');
-      headers['content-type'] ??= /^\s*[[{]/.test(text) ? 'application/json' : 'text/plain; charset=utf-8';
-      return text;
+      if (/^\s*[[{]/.test(spec.data.source)) {
+        headers['content-type'] ??= 'application/json';
+        return renderJsonText(spec.data, scope);
+      }
+      headers['content-type'] ??= 'text/plain; charset=utf-8';
+      return render(spec.data, 'body');
     }
     case 'formUrlEncoded': {
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
@@ -195,7 +229,37 @@ type JsonRenderer = (scope: CallScope, render: Render) => unknown;
 function compileJsonData(data: unknown): JsonRenderer {
   if (typeof data !== 'string') return compileJsonBody(data);
   const t = compileTemplate(data);
-  return (_scope, render) => render(t, 'body');
+  return (scope) => renderJsonText(t, scope);
+}
+
+/**
+ * A JSON body written as text with `{{x}}` placeholders: each value is written as JSON, so it can
+ * never add fields or break the document — inside quotes as an escaped string, elsewhere as a JSON
+ * value (an array stays an array). An input that was not given is `null` there (`""` inside quotes);
+ * an unset bind variable is still an error.
+ */
+function renderJsonText(t: Template, scope: CallScope): string {
+  let out = '';
+  let inString = false;
+  for (const part of t.parts) {
+    if (typeof part === 'string') {
+      out += part;
+      for (let i = 0; i < part.length; i++) {
+        if (inString && part[i] === '\\') i++;
+        else if (part[i] === '"') inString = !inString;
+      }
+      continue;
+    }
+    let v: unknown = scope.args.get(part.ref);
+    if (v === undefined || v === null) {
+      const variable = scope.variables.get(part.ref);
+      if (variable && variable.value === undefined) throw missingValue(part.ref, 'body', scope);
+      v = variable?.value;
+    }
+    if (inString) out += v === undefined || v === null ? '' : JSON.stringify(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)).slice(1, -1);
+    else out += v === undefined ? 'null' : JSON.stringify(v);
+  }
+  return out;
 }
 
 /**

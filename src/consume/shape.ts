@@ -48,22 +48,23 @@ export function compileOutput(node: OutputNode): Mapper {
     case 'scalar': {
       if (node.path !== undefined) {
         const at = compileJsonPath(node.path);
-        return (json) => coerce(node.type, at(json));
+        return (json) => coerceScalar(node.type, at(json));
       }
       const value = node.value;
       if (value !== undefined && typeof value === 'object') {
         const t = value as Template;
         return (_json, inputs) => {
           const r = renderTemplate(t, (ref) => (inputs[ref] === undefined ? undefined : String(inputs[ref])));
-          return coerce(node.type, r.ok ? r.value : t.source);
+          return coerceScalar(node.type, r.ok ? r.value : t.source);
         };
       }
-      return () => coerce(node.type, value);
+      return () => coerceScalar(node.type, value);
     }
   }
 }
 
-function coerce(type: string, v: unknown): unknown {
+/** Numeric and boolean strings (XML, CSV leaves) become numbers and booleans when the declared type says so. */
+export function coerceScalar(type: string, v: unknown): unknown {
   if (v === undefined || v === null) return v;
   if ((type === 'number' || type === 'integer') && typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
   if (type === 'boolean' && typeof v === 'string' && (v === 'true' || v === 'false')) return v === 'true';

@@ -9,6 +9,9 @@ export interface Problem {
   readonly code: string;
   readonly instance?: string;
   readonly invalid_params?: readonly { name: string; reason: string }[];
+  /** the orchestration step that failed */
+  readonly step?: string;
+  readonly call?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -23,5 +26,6 @@ export function problem(code: string, status: number, title: string, detail: str
 }
 
 export function problemFromInvokeError(e: InvokeError, instance?: string): Problem {
-  return problem(e.code, e.status, e.title, e.detail, instance, e.invalidParams);
+  const p = problem(e.code, e.status, e.title, e.detail, instance, e.invalidParams);
+  return e.step ? { ...p, step: e.step.name, ...(e.step.call !== undefined ? { call: e.step.call } : {}) } : p;
 }

@@ -13,6 +13,10 @@ export function checkInputs(
   const out: Record<string, unknown> = {};
   const invalid: InvalidParam[] = [];
   for (const input of inputs) {
+    if (input.constant !== undefined) {
+      out[input.name] = input.constant;
+      continue;
+    }
     const value = raw[input.name];
     if (value === undefined || value === null) {
       if (input.required && !input.credential) invalid.push({ name: input.name, reason: 'is required but missing' });
@@ -23,6 +27,10 @@ export function checkInputs(
       invalid.push({ name: input.name, reason: r.error });
       continue;
     }
+    if (input.in === 'path' && (r.value === '' || r.value === '.' || r.value === '..')) {
+      invalid.push({ name: input.name, reason: r.value === '' ? 'must not be empty: it fills a path segment' : `must not be "${r.value}": a dot segment would change the upstream path` });
+      continue;
+    }
     if (input.pattern !== undefined && typeof r.value === 'string' && !safeRegex(input.pattern).test(r.value)) {
       invalid.push({ name: input.name, reason: `must match ${input.pattern}` });
       continue;
@@ -31,7 +39,7 @@ export function checkInputs(
   }
   if (options.unknown === 'reject') {
     const known = new Set(inputs.map((i) => i.name));
-    for (const k of Object.keys(raw)) if (!known.has(k)) invalid.push({ name: k, reason: 'is not an input of this operation' });
+    for (const k of Object.keys(raw)) if (!known.has(k) || inputs.some((i) => i.name === k && i.constant !== undefined)) invalid.push({ name: k, reason: 'is not an input of this operation' });
   }
   if (invalid.length) throw badInput(invalid);
   return out;

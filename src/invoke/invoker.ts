@@ -3,14 +3,18 @@
  * request into inputs and the result into their own answer; none of them touches undici.
  */
 import type { Readable } from 'node:stream';
-import type { BoundVariable, CapabilityModel, CallHandler, ExposedOperation } from '../spec/model.js';
-import { renderTemplate, soleReference, staticTemplate } from '../spec/template.js';
+import type { BoundVariable, CapabilityModel, CallHandler, ConsumedApi, ExposedOperation, ForwardSpec, OutputNode } from '../spec/model.js';
+import { isRootPath } from '../spec/build-output.js';
+import { renderTemplate, soleReference } from '../spec/template.js';
 import { UpstreamPools } from '../consume/pools.js';
-import { prepareRequest, buildUpstreamRequest, type PreparedRequest } from '../consume/request.js';
-import { readLimited, sendUpstream, type Timeouts } from '../consume/send.js';
+import type { Timeouts } from '../consume/send.js';
 import { compileOutput, type Mapper } from '../consume/shape.js';
-import { decodeBody } from '../consume/decode.js';
 import { InvokeError } from '../consume/errors.js';
+import { prepareCall } from './consumed-call.js';
+import { bindSteps } from './orchestrate.js';
+import { ScriptRunner } from './script-runner.js';
+import { safeHeaders } from '../consume/safe-headers.js';
+import { bindForward, type ForwardInvocation } from './forward.js';
 
 export interface InvokerOptions {
   readonly connectTimeoutMs: number;
@@ -29,21 +33,25 @@ export const DEFAULT_INVOKER_OPTIONS: InvokerOptions = {
   connectionsPerOrigin: 256,
 };
 
-/** Upstream headers a caller may see (SEMANTICS §5). */
-const SAFE_HEADERS = new Set(['content-type', 'content-length', 'etag', 'last-modified', 'cache-control', 'location', 'retry-after', 'content-language', 'expires', 'vary']);
-const RATE_LIMIT = /^(x-)?ratelimit-|^x-rate-limit-/;
-
 export type InvokeResult =
   /** upstream body, unread: pass-through, or any non-2xx answer */
-  | { readonly kind: 'stream'; readonly status: number; readonly headers: Record<string, string>; readonly body: Readable & AsyncIterable<Buffer> }
+  | { readonly kind: 'stream'; readonly status: number; readonly headers: Record<string, string>; readonly body: Readable & AsyncIterable<Buffer>; readonly step?: FailedStep }
   /** a mapped or mock output */
-  | { readonly kind: 'value'; readonly status: number; readonly headers: Record<string, string>; readonly value: unknown };
+  | { readonly kind: 'value'; readonly status: number; readonly headers: Record<string, string>; readonly value: unknown; readonly step?: FailedStep };
+
+/** The orchestration step whose upstream answer (≥ 300) ended the run. */
+export interface FailedStep {
+  readonly name: string;
+  readonly call: string;
+}
 
 export type BoundInvocation = (inputs: Readonly<Record<string, unknown>>, signal?: AbortSignal) => Promise<InvokeResult>;
 
 export class Invoker {
   readonly pools: UpstreamPools;
   private readonly timeouts: Timeouts;
+  private readonly apis: ReadonlyMap<string, ConsumedApi>;
+  private scriptRunner: ScriptRunner | undefined;
 
   constructor(
     private readonly model: CapabilityModel,
@@ -51,6 +59,7 @@ export class Invoker {
   ) {
     this.pools = new UpstreamPools({ connectTimeout: options.connectTimeoutMs, connections: options.connectionsPerOrigin });
     this.timeouts = { response: options.responseTimeoutMs, body: options.responseTimeoutMs };
+    this.apis = new Map(model.consumes.map((a) => [a.namespace, a]));
   }
 
   /** Compiles everything about `op` that does not depend on a call; done once at start-up. */
@@ -64,44 +73,60 @@ export class Invoker {
       case 'unserved':
         return async () => {
           throw new InvokeError('NR_ERR_NOT_IMPLEMENTED', 501, 'Not implemented',
-            `${op.id} uses ${handler.feature === 'none' ? 'no call' : `"${handler.feature}"`}, which naftiko-run does not serve yet`);
+            handler.detail ?? `${op.id} uses ${handler.feature === 'none' ? 'no call' : `"${handler.feature}"`}, which naftiko-run does not serve yet`);
         };
       case 'call':
         return this.bindCall(handler);
+      case 'steps':
+        return bindSteps(op.id, handler, {
+          pools: this.pools,
+          timeouts: this.timeouts,
+          variables: this.model.variables,
+          maxResponseBytes: this.options.maxResponseBytes,
+          apis: this.apis,
+          ...(this.options.baseUriOverrides ? { baseUriOverrides: this.options.baseUriOverrides } : {}),
+          scripts: () => (this.scriptRunner ??= new ScriptRunner()),
+        });
     }
   }
 
   private bindCall(handler: CallHandler): BoundInvocation {
     const target = handler.operation;
-    const api = this.model.consumes.find((a) => a.namespace === target.namespace)!;
+    const api = this.apis.get(target.namespace)!;
     const override = this.options.baseUriOverrides?.get(api.namespace);
-    const plan: PreparedRequest = prepareRequest(override ? { ...api, baseUri: staticTemplate(override) } : api, target, this.model.variables);
     const map: Mapper | undefined = handler.output.kind === 'mapped' ? compileOutput(handler.output.root) : undefined;
-    const variables = this.model.variables;
-    const buildArgs = argumentBuilder(handler, variables);
-    const { pools, timeouts } = this;
-    const limit = this.options.maxResponseBytes;
+    const call = prepareCall(api, target, {
+      pools: this.pools, timeouts: this.timeouts, variables: this.model.variables, maxResponseBytes: this.options.maxResponseBytes,
+      ...(override !== undefined ? { baseUriOverride: override } : {}),
+    }, map !== undefined);
+    const buildArgs = argumentBuilder(handler, this.model.variables);
+    const unwrap = handler.output.kind === 'mapped' && target.outputRawFormat === 'xml' ? xmlRootUnwrapper(handler.output.root) : undefined;
 
     return async (inputs, signal) => {
-      const request = buildUpstreamRequest(plan, { args: buildArgs(inputs), variables });
-      const res = await sendUpstream(pools, request, timeouts, signal);
+      const sent = await call.send(buildArgs(inputs), signal);
+      const res = sent.response;
       const passThrough = !map || res.statusCode < 200 || res.statusCode >= 300 || res.statusCode === 204;
       const headers = safeHeaders(res.headers, passThrough);
       if (passThrough) {
         return { kind: 'stream', status: res.statusCode, headers, body: res.body as unknown as Readable & AsyncIterable<Buffer> };
       }
-      const what = () => `${request.method} ${request.origin}${request.path.split('?')[0]}`;
-      const raw = await readLimited(res.body as unknown as AsyncIterable<Buffer>, limit, what);
-      let decoded: unknown;
-      try {
-        decoded = decodeBody(target.outputRawFormat, raw.toString('utf8'));
-      } catch (e) {
-        throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable',
-          `${what()} answered ${res.statusCode} with a body that is not valid ${target.outputRawFormat}: ${(e as Error).message.split('\n')[0]}`);
-      }
+      let decoded = call.decode(await call.read(sent), sent);
+      if (unwrap) decoded = unwrap(decoded);
       headers['content-type'] = 'application/json; charset=utf-8';
       return { kind: 'value', status: res.statusCode, headers, value: map(decoded, inputs) };
     };
+  }
+
+  /** A REST `forward` resource (FEATURES §7): compiled once, like a call. Forwarded bodies share the response size limit. */
+  bindForward(spec: ForwardSpec): ForwardInvocation {
+    const api = this.model.consumes.find((a) => a.namespace === spec.targetNamespace);
+    if (!api) throw new Error(`forward target "${spec.targetNamespace}" is not a consumes namespace`);
+    const override = this.options.baseUriOverrides?.get(api.namespace);
+    return bindForward(spec, api, {
+      pools: this.pools, timeouts: this.timeouts, variables: this.model.variables,
+      ...(override !== undefined ? { baseUriOverride: override } : {}),
+      maxRequestBytes: this.options.maxResponseBytes,
+    });
   }
 
   get maxResponseBytes(): number {
@@ -109,8 +134,22 @@ export class Invoker {
   }
 
   async close(): Promise<void> {
+    await this.scriptRunner?.close();
     await this.pools.close();
   }
+}
+
+/**
+ * XML has no top-level arrays: `<vessels><vessel/>…</vessels>` decodes to `{vessel: […]}`. An array
+ * output mapped at the root (`type: array, mapping: $.`) means the one list inside (FEATURES §13 deviation).
+ */
+function xmlRootUnwrapper(root: OutputNode): ((v: unknown) => unknown) | undefined {
+  if (root.kind !== 'array' || (root.path !== undefined && !isRootPath(root.path))) return undefined;
+  return (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    return keys.length === 1 ? (v as Record<string, unknown>)[keys[0]!] : v;
+  };
 }
 
 /** `with` (or implicit pass-through) → the consumed operation's arguments. */
@@ -139,15 +178,4 @@ function argumentBuilder(handler: CallHandler, variables: ReadonlyMap<string, Bo
     }
     return args;
   };
-}
-
-/** The upstream headers a caller may see; content-length only when the body passes through unchanged. */
-function safeHeaders(h: Record<string, string | string[] | undefined>, withLength: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in h) {
-    const v = h[k];
-    if (v === undefined || (k === 'content-length' && !withLength)) continue;
-    if (SAFE_HEADERS.has(k) || (k.includes('rate') && RATE_LIMIT.test(k))) out[k] = typeof v === 'string' ? v : v.join(', ');
-  }
-  return out;
 }

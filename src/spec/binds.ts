@@ -3,7 +3,7 @@
  * location → a key in a JSON, YAML or .env file. Unset is never fatal here (SEMANTICS §2).
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { resolveLocation } from './locations.js';
 import { yamlLib } from './yaml-lib.js';
 import type { BoundVariable } from './model.js';
 
@@ -28,16 +28,8 @@ export interface ResolvedBinds {
 
 /** Where a user sets a variable: "environment variable X" or "key X in file://…". */
 export function variableSource(v: BoundVariable): string {
-  return v.location ? `key ${v.source} in ${v.location}` : `environment variable ${v.source}`;
-}
-
-/**
- * `file:///abs/path` is absolute; `file://relative/path` and `file://./path` are relative to the
- * capability file's folder.
- */
-export function bindFilePath(location: string, capabilityDir: string): string {
-  const rest = decodeURIComponent(location.slice('file://'.length));
-  return rest.startsWith('/') ? rest : path.resolve(capabilityDir, rest);
+  if (!v.location) return `environment variable ${v.source}`;
+  return `key ${v.source} in ${v.location}${v.file ? ` (${v.file})` : ''}`;
 }
 
 export function resolveBinds(
@@ -49,11 +41,13 @@ export function resolveBinds(
   const problems: BindProblem[] = [];
   for (const bind of binds) {
     let source: Readonly<Record<string, unknown>> | undefined = env;
+    let file: string | undefined;
     if (bind.location !== undefined) {
       source = undefined;
-      if (bind.location.startsWith('file://')) {
-        const file = bindFilePath(bind.location, capabilityDir);
-        const loaded = readBindFile(file);
+      const where = bind.location.startsWith('file://') ? resolveLocation(bind.location, capabilityDir, { base: 'cwd-first', plainPaths: false }) : undefined;
+      if (where?.ok) {
+        file = where.path;
+        const loaded = where.exists ? readBindFile(file) : { missing: true, reason: `bind file ${where.tried[0]} does not exist${where.tried.length > 1 ? ` (nor does ${where.tried.slice(1).join(', ')})` : ''}` };
         if ('values' in loaded) source = loaded.values;
         else
           problems.push({
@@ -79,6 +73,7 @@ export function resolveBinds(
         namespace: bind.namespace,
         source: key,
         ...(bind.location !== undefined ? { location: bind.location } : {}),
+        ...(file !== undefined ? { file } : {}),
         value,
       };
       variables.set(`${bind.namespace}.${name}`, variable);

@@ -2,23 +2,43 @@
 import type { Authentication, ConsumedApi, ConsumedOperation, ConsumedParameter, HttpMethod, OutputFormat, ParamLocation, ParamType, RequestBodySpec, BoundVariable } from './model.js';
 import { compileTemplate, type Template } from './template.js';
 import { BuildContext, list, str, type Raw } from './context.js';
+import { flushImported, type ConsumesSource } from './imports.js';
+import { resolveLocation } from './locations.js';
 
-export function buildConsumes(ctx: BuildContext, entries: Raw[], basePointer: string, variables: ReadonlyMap<string, BoundVariable>): ConsumedApi[] {
+export function buildConsumes(ctx: BuildContext, sources: readonly ConsumesSource[], variables: ReadonlyMap<string, BoundVariable>): ConsumedApi[] {
   const apis: ConsumedApi[] = [];
   const seen = new Map<string, string>();
-  entries.forEach((raw, i) => {
-    const pointer = `${basePointer}/${i}`;
-    if (raw.location !== undefined) {
-      ctx.warn('NR_WARN_IMPORT_UNSUPPORTED', pointer, `imported consumes ("location: ${String(raw.location)}") are not loaded yet; calls into "${String(raw.as ?? raw.import)}" will fail validation`);
-      return;
-    }
+  for (const source of sources) {
+    const { raw } = source;
     const namespace = String(raw.namespace);
     const first = seen.get(namespace);
-    if (first) ctx.error('NR_ERR_DUPLICATE_NAMESPACE', `${pointer}/namespace`, `consumes namespace "${namespace}" is already declared at ${first}`);
-    seen.set(namespace, `${pointer}/namespace`);
-    apis.push(buildApi(ctx, raw, pointer, variables));
-  });
+    const here = source.importedAt ? `${source.importedAt.pointer}` : `${source.pointer}/namespace`;
+    if (first) ctx.error('NR_ERR_DUPLICATE_NAMESPACE', here, `consumes namespace "${namespace}" is already declared at ${first}${source.importedAt ? ' (after import; rename one with "as")' : ''}`);
+    seen.set(namespace, source.importedAt ? `${here} (imported)` : here);
+    apis.push(buildApi(source.ctx, raw, source.pointer, variables));
+  }
+  flushImported(ctx, sources);
   return apis;
+}
+
+/** Consumed `in: environment` parameters: the process environment variable of that name, usable as {{name}} (FEATURES §17). */
+export function environmentParameters(sources: readonly ConsumesSource[], env: Readonly<Record<string, string | undefined>>): BoundVariable[] {
+  const out = new Map<string, BoundVariable>();
+  const visit = (params: unknown) => {
+    for (const p of list(params)) {
+      if (p.in !== 'environment' || typeof p.name !== 'string' || out.has(p.name)) continue;
+      const value = env[p.name];
+      out.set(p.name, { name: p.name, namespace: 'environment', source: p.name, value: value === undefined || value === '' ? undefined : value });
+    }
+  };
+  for (const { raw } of sources) {
+    visit(raw.inputParameters);
+    for (const res of list(raw.resources)) {
+      visit(res.inputParameters);
+      for (const op of list(res.operations)) visit(op.inputParameters);
+    }
+  }
+  return [...out.values()];
 }
 
 function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: ReadonlyMap<string, BoundVariable>): ConsumedApi {
@@ -30,7 +50,7 @@ function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: Reado
   const baseUri = compileTemplate(baseUriText);
   requireVariables(ctx, baseUri, `${pointer}/baseUri`, variables);
   const authentication = raw.authentication ? buildAuth(ctx, raw.authentication as Raw, `${pointer}/authentication`, variables) : undefined;
-  const apiParams = buildParams(ctx, list(raw.inputParameters), `${pointer}/inputParameters`, variables, true);
+  const apiParams = buildParams(ctx, list(raw.inputParameters), `${pointer}/inputParameters`, variables, true).map((p) => ({ ...p, serverSide: true }));
   const operations = new Map<string, ConsumedOperation>();
   list(raw.resources).forEach((res, r) => {
     const resPointer = `${pointer}/resources/${r}`;
@@ -47,6 +67,8 @@ function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: Reado
       const opParams = buildParams(ctx, list(op.inputParameters), `${opPointer}/inputParameters`, variables, false);
       const description = str(op.description);
       const body = op.body === undefined ? undefined : buildBody(op.body);
+      const format = (str(op.outputRawFormat) ?? 'json').toLowerCase() as OutputFormat;
+      const outputSchema = buildOutputSchema(ctx, format, str(op.outputSchema), `${opPointer}/outputSchema`);
       operations.set(name, {
         ref: `${namespace}.${name}`,
         namespace,
@@ -56,7 +78,8 @@ function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: Reado
         ...(description !== undefined ? { description } : {}),
         path,
         parameters: mergeParams(apiParams, resourceParams, opParams),
-        outputRawFormat: (str(op.outputRawFormat) ?? 'json') as OutputFormat,
+        outputRawFormat: format,
+        ...(outputSchema !== undefined ? { outputSchema } : {}),
         outputParameters: list(op.outputParameters).map((p) => ({ name: String(p.name), type: String(p.type), value: String(p.value) })),
         ...(body !== undefined ? { body } : {}),
         pointer: opPointer,
@@ -64,13 +87,42 @@ function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: Reado
     });
   });
   const description = str(raw.description);
-  return { namespace, ...(description !== undefined ? { description } : {}), baseUri, ...(authentication ? { authentication } : {}), operations, pointer };
+  return { namespace, ...(description !== undefined ? { description } : {}), baseUri, ...(authentication ? { authentication } : {}), parameters: apiParams, operations, pointer };
+}
+
+/** avro/protobuf need their schema file (checked now, parsed when calls are prepared); html/markdown take a selector/heading. */
+function buildOutputSchema(ctx: BuildContext, format: OutputFormat, raw: string | undefined, pointer: string): string | undefined {
+  if (format !== 'avro' && format !== 'protobuf') return raw;
+  if (raw === undefined) {
+    // the reference engine's own avro/protobuf fixtures omit it: pass-through still works, decoding cannot
+    ctx.warn('NR_WARN_OUTPUT_SCHEMA_MISSING', pointer.replace(/\/outputSchema$/, '/outputRawFormat'), `outputRawFormat ${format} without "outputSchema" (the ${format === 'avro' ? '.avsc' : '.proto'} file that describes the body): the body passes through, but mapped outputs and steps over it answer 502`);
+    return undefined;
+  }
+  const [file, fragment] = format === 'protobuf' ? splitFragment(raw) : [raw, undefined];
+  const where = resolveLocation(file, ctx.dir, { base: 'capability-first', plainPaths: true });
+  if (!where.ok) {
+    ctx.error('NR_ERR_OUTPUT_SCHEMA', pointer, where.reason);
+    return undefined;
+  }
+  if (!where.exists) {
+    ctx.error('NR_ERR_OUTPUT_SCHEMA', pointer, `schema file ${where.tried.join(' / ')} does not exist`);
+    return undefined;
+  }
+  return fragment !== undefined ? `${where.path}#${fragment}` : where.path;
+}
+
+function splitFragment(raw: string): [string, string | undefined] {
+  const hash = raw.lastIndexOf('#');
+  return hash > 0 ? [raw.slice(0, hash), raw.slice(hash + 1)] : [raw, undefined];
 }
 
 function buildParams(ctx: BuildContext, raws: Raw[], pointer: string, variables: ReadonlyMap<string, BoundVariable>, variablesOnly: boolean): ConsumedParameter[] {
   return raws.map((p, i) => {
     const value = p.value === undefined ? undefined : compileTemplate(String(p.value));
-    if (value && variablesOnly) requireVariables(ctx, value, `${pointer}/${i}/value`, variables);
+    if (value && variablesOnly) {
+      requireVariables(ctx, value, `${pointer}/${i}/value`, variables);
+      warnBareVariable(ctx, value.source, `${pointer}/${i}/value`, variables);
+    }
     else if (value) requireQualifiedVariables(ctx, value, `${pointer}/${i}/value`, variables);
     const description = str(p.description);
     return {
@@ -91,10 +143,12 @@ function mergeParams(...levels: ConsumedParameter[][]): ConsumedParameter[] {
   return [...byKey.values()];
 }
 
-function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variables: ReadonlyMap<string, BoundVariable>): Authentication {
+export function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variables: ReadonlyMap<string, BoundVariable>, side: 'upstream' | 'inbound' = 'upstream'): Authentication {
   const t = (field: string): Template => {
-    const tpl = compileTemplate(str(raw[field]) ?? '');
+    const text = str(raw[field]) ?? '';
+    const tpl = compileTemplate(text);
     requireVariables(ctx, tpl, `${pointer}/${field}`, variables);
+    warnBareVariable(ctx, text, `${pointer}/${field}`, variables);
     return tpl;
   };
   switch (raw.type) {
@@ -103,12 +157,12 @@ function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variables: Read
     case 'basic':
       return { type: 'basic', username: t('username'), password: t('password') };
     case 'digest':
-      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'digest upstream authentication is not supported yet; calls through this adapter answer 501');
+      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, side === 'upstream' ? 'digest upstream authentication is not supported yet; calls through this adapter answer 501' : 'inbound digest authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
       return { type: 'digest', username: t('username'), password: t('password') };
     case 'apikey':
       return { type: 'apikey', key: str(raw.key) ?? 'X-API-Key', value: t('value'), placement: raw.placement === 'query' ? 'query' : 'header' };
     default:
-      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'oauth2 upstream authentication is not supported yet; calls through this adapter answer 501');
+      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, side === 'upstream' ? 'oauth2 upstream authentication is not supported yet; calls through this adapter answer 501' : 'inbound oauth2 authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
       return { type: 'oauth2', settings: { ...raw } };
   }
 }
@@ -136,6 +190,13 @@ function buildBody(raw: unknown): RequestBodySpec {
       };
     default:
       return { type: b.type as 'text' | 'xml' | 'sparql', data: compileTemplate(String(b.data ?? '')) };
+  }
+}
+
+/** `token: "REGISTRY_TOKEN"` sends those letters: almost always a forgotten `{{ }}` (the tutorial's step 11 has it). */
+function warnBareVariable(ctx: BuildContext, text: string, pointer: string, variables: ReadonlyMap<string, BoundVariable>): void {
+  if (text !== '' && !text.includes('{{') && variables.has(text)) {
+    ctx.warn('NR_WARN_AUTH_LITERAL_VARIABLE', pointer, `${JSON.stringify(text)} is the name of a bind variable, sent as these literal characters; write "{{${text}}}" to send its value`);
   }
 }
 

@@ -3,13 +3,15 @@
  * declared or inferred (SEMANTICS §3), outputs compiled (§5), and the semantic checks of §1.
  */
 import type {
-  BoundVariable, ConsumedApi, ConsumedOperation, ExposedAdapter, ExposedInput, ExposedOperation, HttpMethod,
+  Authentication, BoundVariable, ConsumedApi, ForwardSpec, ConsumedOperation, ExposedAdapter, ExposedInput, ExposedOperation, HttpMethod,
   OperationHandler, ParamType, ToolHints, WithArgument, WithSource,
 } from './model.js';
-import { compileTemplate } from './template.js';
+import { compileTemplate, renderTemplate } from './template.js';
 import { BuildContext, list, str, type Raw } from './context.js';
 import { buildOutputShape, buildNamed, checkOutputPaths, isStaticOutput } from './build-output.js';
-import { DECODED_FORMATS } from './model.js';
+import { buildSteps, type ScriptingSettings } from './build-steps.js';
+import { buildAuth } from './build-consumes.js';
+import { buildSkillAdapter } from './build-skill.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1';
 
@@ -19,6 +21,7 @@ interface Scope {
   readonly apis: ReadonlyMap<string, ConsumedApi>;
   readonly variables: ReadonlyMap<string, BoundVariable>;
   readonly functions: ReadonlyMap<string, Raw>;
+  readonly scripting: ScriptingSettings;
 }
 
 export function buildExposes(
@@ -27,8 +30,11 @@ export function buildExposes(
 ): ExposedAdapter[] {
   const operations = new Map<string, ConsumedOperation>();
   for (const api of apis) for (const op of api.operations.values()) operations.set(op.ref, op);
-  const scope: Scope = { ctx, operations, apis: new Map(apis.map((a) => [a.namespace, a])), variables, functions: indexFunctions(aggregates) };
+  const control = entries.find((e) => e.type === 'control');
+  const scripting = ((control?.management as Raw | undefined)?.scripting ?? {}) as ScriptingSettings;
+  const scope: Scope = { ctx, operations, apis: new Map(apis.map((a) => [a.namespace, a])), variables, functions: indexFunctions(aggregates), scripting };
   const adapters: ExposedAdapter[] = [];
+  const deferred: (() => void)[] = [];
   const namespaces = new Map<string, string>();
   entries.forEach((raw, i) => {
     const pointer = `${basePointer}/${i}`;
@@ -42,10 +48,11 @@ export function buildExposes(
       pointer,
       ...(str(raw.description) !== undefined ? { description: str(raw.description)! } : {}),
     };
-    if (raw.authentication !== undefined) {
-      ctx.warn('NR_WARN_INBOUND_AUTH_UNSUPPORTED', `${pointer}/authentication`, `inbound authentication on an exposed adapter is not enforced yet: "${namespace}" accepts every caller`);
-    }
-    if (raw.type === 'rest') {
+    const authentication = raw.authentication !== undefined ? inboundAuth(scope, raw, pointer, namespace) : undefined;
+    if (authentication) (common as { authentication?: Authentication }).authentication = authentication;
+    if (raw.type === 'skill') {
+      deferred.push(() => adapters.splice(i, 0, buildSkillAdapter(ctx, raw, pointer, common, adapters)));
+    } else if (raw.type === 'rest') {
       adapters.push({ ...common, type: 'rest', port: raw.port as number, ...buildRest(scope, raw, pointer, namespace) });
     } else if (raw.type === 'mcp') {
       const transport = raw.transport === 'stdio' ? 'stdio' : 'http';
@@ -53,11 +60,28 @@ export function buildExposes(
       adapters.push({ ...common, type: 'mcp', transport, ...(typeof raw.port === 'number' ? { port: raw.port } : {}), tools });
     } else {
       ctx.warn('NR_WARN_ADAPTER_UNSUPPORTED', `${pointer}/type`, `"${String(raw.type)}" adapters are loaded but not served yet`);
-      adapters.push({ ...common, type: raw.type as 'skill' | 'control', ...(typeof raw.port === 'number' ? { port: raw.port } : {}) });
+      adapters.push({ ...common, type: 'control', ...(typeof raw.port === 'number' ? { port: raw.port } : {}) });
     }
   });
+  // skills refer to their sibling adapters, so they are built once those exist (in declaration order)
+  for (const build of deferred) build();
   checkPorts(ctx, adapters);
   return adapters;
+}
+
+/** Inbound `authentication` (FEATURES §10): its secrets must be declared binds; an unset one fails closed. */
+function inboundAuth(scope: Scope, raw: Raw, pointer: string, namespace: string): Authentication | undefined {
+  if (raw.type === 'mcp' && raw.transport === 'stdio') {
+    scope.ctx.warn('NR_WARN_INBOUND_AUTH_IGNORED', `${pointer}/authentication`, `authentication on a stdio MCP adapter is ignored: the process that starts "${namespace}" is its only client`);
+    return undefined;
+  }
+  const auth = buildAuth(scope.ctx, raw.authentication as Raw, `${pointer}/authentication`, scope.variables, 'inbound');
+  const secrets = auth.type === 'bearer' ? [auth.token] : auth.type === 'apikey' ? [auth.value] : auth.type === 'basic' || auth.type === 'digest' ? [auth.username, auth.password] : [];
+  const unset = secrets.flatMap((t) => t.refs).filter((r) => scope.variables.has(r) && scope.variables.get(r)!.value === undefined);
+  if (unset.length) {
+    scope.ctx.warn('NR_WARN_INBOUND_SECRET_UNSET', `${pointer}/authentication`, `${unset.map((r) => `{{${r}}}`).join(', ')} is unset: adapter "${namespace}" refuses every request until it is set (fail closed)`);
+  }
+  return auth;
 }
 
 function indexFunctions(aggregates: Raw[]): Map<string, Raw> {
@@ -68,16 +92,12 @@ function indexFunctions(aggregates: Raw[]): Map<string, Raw> {
 
 function buildRest(scope: Scope, raw: Raw, pointer: string, namespace: string) {
   const operations: ExposedOperation[] = [];
-  const forwards: { path: string; targetNamespace: string; pointer: string }[] = [];
+  const forwards: ForwardSpec[] = [];
   const routes = new Map<string, string>();
   list(raw.resources).forEach((res, r) => {
     const resPointer = `${pointer}/resources/${r}`;
     const path = String(res.path);
-    if (res.forward) {
-      const target = String((res.forward as Raw).targetNamespace);
-      if (!scope.apis.has(target)) scope.ctx.error('NR_ERR_UNKNOWN_NAMESPACE', `${resPointer}/forward/targetNamespace`, `forward target "${target}" is not a consumes namespace${known(scope.apis.keys())}`);
-      forwards.push({ path, targetNamespace: target, pointer: resPointer });
-    }
+    if (res.forward) forwards.push(buildForward(scope, res, resPointer));
     const placeholders = pathPlaceholders(path);
     list(res.operations).forEach((rawOp, o) => {
       const opPointer = `${resPointer}/operations/${o}`;
@@ -100,6 +120,33 @@ function buildRest(scope: Scope, raw: Raw, pointer: string, namespace: string) {
     });
   });
   return { operations, forwards };
+}
+
+/** `resources[].forward` (FEATURES §7): `{path}` as the last segment matches the rest of the URL. */
+function buildForward(scope: Scope, res: Raw, pointer: string): ForwardSpec {
+  const fwd = res.forward as Raw;
+  const path = String(res.path);
+  const target = String(fwd.targetNamespace);
+  if (!scope.apis.has(target)) scope.ctx.error('NR_ERR_UNKNOWN_NAMESPACE', `${pointer}/forward/targetNamespace`, `forward target "${target}" is not a consumes namespace${known(scope.apis.keys())}`);
+  const normalized = path.startsWith('/') ? path : `/${path}`;
+  const tail = /\/\{\{?\s*path\s*\}?\}$/.exec(normalized);
+  const placeholders = pathPlaceholders(normalized);
+  const wildcard = tail !== null;
+  if (placeholders.length > (wildcard ? 1 : 0)) {
+    scope.ctx.error('NR_ERR_FORWARD_PATH', `${pointer}/path`, `a forward resource path may only end with the {path} placeholder, which takes the rest of the URL; got ${JSON.stringify(path)}`);
+  }
+  if (!wildcard) scope.ctx.warn('NR_WARN_FORWARD_NO_PATH', `${pointer}/path`, `forward resource ${JSON.stringify(path)} has no {path} placeholder: only that exact path is forwarded, to the bare baseUri of "${target}"`);
+  if (fwd.trustedHeaders === undefined) scope.ctx.warn('NR_WARN_FORWARD_NO_TRUSTED_HEADERS', `${pointer}/forward`, 'forward has no trustedHeaders: no caller header is forwarded upstream');
+  const prefix = (wildcard ? normalized.slice(0, tail!.index) : normalized).replace(/\/+$/, '');
+  return {
+    path,
+    prefix,
+    wildcard,
+    targetNamespace: target,
+    trustedHeaders: (Array.isArray(fwd.trustedHeaders) ? fwd.trustedHeaders : []).map((h) => String(h).toLowerCase()),
+    operationMethods: list(res.operations).map((o) => ((str(o.method) ?? 'GET').toUpperCase() as HttpMethod)),
+    pointer,
+  };
 }
 
 function buildTools(scope: Scope, raw: Raw, pointer: string, namespace: string): ExposedOperation[] {
@@ -129,7 +176,7 @@ function withRef(scope: Scope, raw: Raw, pointer: string): Raw {
     scope.ctx.error('NR_ERR_UNKNOWN_REF', `${pointer}/ref`, `ref "${ref}" names no aggregate function${known(scope.functions.keys())}`);
     return raw;
   }
-  const merged: Raw = { ...fn, ...raw };
+  const merged: Raw = { ...fn, ...raw, [AGGREGATE]: ref.slice(0, ref.indexOf('.')) };
   if (fn.semantics) {
     // hints derived from the function's semantics; the operation's own hints override them one by one
     const s = fn.semantics as Raw;
@@ -143,6 +190,27 @@ function withRef(scope: Scope, raw: Raw, pointer: string): Raw {
   delete merged.ref;
   delete merged.semantics;
   return merged;
+}
+
+/** marks a raw operation merged from an aggregate function: its namespace is an input prefix too */
+const AGGREGATE = '\u0000aggregate';
+
+/** Inputs an orchestration reads, when it declares none; REST path placeholders are path inputs. */
+function orchestratedInputs(built: ReturnType<typeof buildSteps>, frame: OperationFrame): DraftInput[] {
+  const out = new Map<string, DraftInput>();
+  for (const ph of frame.placeholders) out.set(ph, { name: ph, in: 'path', type: 'string', required: true, credential: false });
+  for (const use of built.inputUses) {
+    if (out.has(use.name)) continue;
+    out.set(use.name, {
+      name: use.name,
+      in: frame.isRest ? (use.in === 'body' ? 'body' : use.in === 'header' || use.in === 'cookie' ? use.in : 'query') : use.in,
+      type: use.type,
+      ...(use.description !== undefined ? { description: use.description } : {}),
+      required: use.required,
+      credential: false,
+    });
+  }
+  return [...out.values()];
 }
 
 interface OperationFrame {
@@ -164,23 +232,33 @@ function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: Operatio
   let target: ConsumedOperation | undefined;
   if (call !== undefined) {
     target = scope.operations.get(call);
-    if (!target) ctx.error('NR_ERR_UNKNOWN_CALL', `${pointer}/call`, `call "${call}" names no consumed operation${nearestCall(call, scope.operations)}`);
+    if (!target && !ctx.unresolvedNamespaces.has(call.split('.')[0]!)) ctx.error('NR_ERR_UNKNOWN_CALL', `${pointer}/call`, `call "${call}" names no consumed operation${nearestCall(call, scope.operations)}`);
   }
-  const declaredInputs = frame.declared.map((p) => declaredInput(p, frame));
-  const inputs = declaredInputs.length > 0 || !target ? declaredInputs : inferInputs(scope, target, withArgs, raw.with === undefined, frame);
+  const aliases = typeof raw[AGGREGATE] === 'string' ? [...frame.aliases, raw[AGGREGATE] as string] : frame.aliases;
+  const declaredInputs = frame.declared.map((p) => declaredInput(scope, p, frame));
+  const orchestration = !target && raw.steps !== undefined ? buildSteps(scope, raw, pointer, aliases) : undefined;
+  let inputs = declaredInputs.length > 0 || (!target && !orchestration) ? declaredInputs : target ? inferInputs(scope, target, withArgs, raw.with === undefined, frame) : orchestratedInputs(orchestration!, frame);
   markCredentials(scope, inputs, target, withArgs);
+  if (orchestration) {
+    const names = new Set(inputs.map((i) => i.name));
+    for (const ref of orchestration.inputRefs) {
+      if (!names.has(ref.name)) scope.ctx.error('NR_ERR_UNKNOWN_INPUT', ref.pointer, `"${ref.name}" names no input parameter of ${frame.id} (inputs: ${[...names].join(', ') || 'none'})`);
+    }
+  }
+  for (const input of inputs) {
+    if (scope.variables.has(input.name) && input.constant === undefined) {
+      scope.ctx.warn('NR_WARN_INPUT_SHADOWS_VARIABLE', pointer, `input "${input.name}" of ${frame.id} has the name of a bind variable: in this operation's own templates {{${input.name}}} is the caller's value; server-side values (baseUri, authentication, adapter-wide parameters) always use the variable. Rename one of them`);
+    }
+  }
 
   checkOutputPaths(ctx, raw.outputParameters, `${pointer}/outputParameters`);
   let handler: OperationHandler;
   if (target) {
     const output = buildOutputShape(raw.outputParameters);
     handler = { kind: 'call', operation: target, with: withArgs, withImplicit: raw.with === undefined, output };
-    if (output.kind === 'mapped' && !DECODED_FORMATS.has(target.outputRawFormat)) {
-      ctx.warn('NR_WARN_OUTPUT_FORMAT_UNSUPPORTED', `${pointer}/outputParameters`, `${target.ref} answers ${target.outputRawFormat}, which naftiko-run does not decode yet (${[...DECODED_FORMATS].join(', ')}); mapped calls will answer 502`);
-    }
     checkArguments(scope, target, withArgs, inputs, raw.with === undefined, pointer, frame);
-  } else if (raw.steps !== undefined) {
-    handler = { kind: 'unserved', feature: 'steps' };
+  } else if (orchestration) {
+    handler = orchestration.handler;
   } else if (call === undefined && list(raw.outputParameters).length > 0) {
     const shape = buildOutputShape(raw.outputParameters);
     const root = shape.kind === 'mapped' ? shape.root : buildNamed(list(raw.outputParameters));
@@ -206,7 +284,7 @@ function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: Operatio
 
 type DraftInput = ExposedInput;
 
-function declaredInput(p: Raw, frame: OperationFrame): DraftInput {
+function declaredInput(scope: Scope, p: Raw, frame: OperationFrame): DraftInput {
   const name = String(p.name);
   const where = (str(p.in) ?? (frame.isRest && frame.placeholders.includes(name) ? 'path' : 'query')) as ExposedInput['in'];
   const required = p.required !== undefined ? p.required === true : frame.isRest ? where === 'path' : true;
@@ -220,8 +298,16 @@ function declaredInput(p: Raw, frame: OperationFrame): DraftInput {
     required,
     ...(str(p.pattern) !== undefined ? { pattern: str(p.pattern)! } : {}),
     ...(value !== undefined && value.startsWith('$') ? { bodyPath: value } : {}),
+    ...(p.value !== undefined && !(value !== undefined && value.startsWith('$')) ? { constant: constantValue(scope, p.value) } : {}),
     credential: false,
   };
+}
+
+/** A declared input `value` that is not a JSONPath: a constant, its {{VAR}} binds rendered now (FEATURES §17). */
+function constantValue(scope: Scope, value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const r = renderTemplate(compileTemplate(text), (ref) => scope.variables.get(ref)?.value);
+  return r.ok ? r.value : text;
 }
 
 function parseWith(raw: unknown, aliases: readonly string[]): WithArgument[] {
@@ -263,7 +349,7 @@ function inferInputs(scope: Scope, target: ConsumedOperation, withArgs: readonly
     });
   };
   if (implicit) {
-    for (const p of target.parameters) if (p.value === undefined) add(p.name, p.name);
+    for (const p of target.parameters) if (p.value === undefined && p.in !== 'environment' && !p.serverSide) add(p.name, p.name);
     for (const ref of target.path.refs) if (!scope.variables.has(ref)) add(ref, ref);
   }
   for (const arg of withArgs) {

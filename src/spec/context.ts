@@ -4,6 +4,8 @@ import type { SourcePositions } from './yaml-source.js';
 
 export class BuildContext {
   readonly diagnostics: Diagnostic[] = [];
+  /** consumes namespaces whose import failed: calls into them are not reported again */
+  readonly unresolvedNamespaces = new Set<string>();
   constructor(
     readonly file: string,
     readonly dir: string,

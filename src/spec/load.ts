@@ -2,14 +2,15 @@
  * The loader: file → YAML (positions kept) → schema check → semantic checks → immutable model.
  * Every problem of a file is collected and reported together, sorted by position.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readCapabilityFile } from './read-file.js';
 import path from 'node:path';
 import { CapabilityLoadError, type Diagnostic } from './diagnostics.js';
 import { MAX_FILE_BYTES, parseYaml } from './yaml-source.js';
 import { checkSchema } from './schema-check.js';
 import { BuildContext, list, str, type Raw } from './context.js';
 import { resolveBinds, type BindDeclaration } from './binds.js';
-import { buildConsumes } from './build-consumes.js';
+import { buildConsumes, environmentParameters } from './build-consumes.js';
+import { resolveConsumes } from './imports.js';
 import { buildExposes } from './build-exposes.js';
 import type { CapabilityModel } from './model.js';
 
@@ -72,7 +73,7 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
     const all = [...diagnostics, ...semanticProblems(ctx, root, capability, bindDecls, options, schemaErrors)];
     throw new CapabilityLoadError(finish(all, new BuildContext(file, ctx.dir, parsed.positions), options));
   }
-  const { binds, consumes, exposes } = buildParts(ctx, root, capability, bindDecls, options);
+  const { variables, consumes, exposes } = buildParts(ctx, root, capability, bindDecls, options);
 
   const all = finish(diagnostics, ctx, options);
   if (all.some((d) => d.severity === 'error')) throw new CapabilityLoadError(all);
@@ -85,7 +86,7 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
       ...(str(info.description) !== undefined ? { description: str(info.description)! } : {}),
       tags: Array.isArray(info.tags) ? info.tags.map(String) : [],
     },
-    variables: binds.variables,
+    variables,
     consumes,
     exposes,
   });
@@ -94,11 +95,15 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
 
 /** binds → consumes → exposes, each reporting its problems into ctx. */
 function buildParts(ctx: BuildContext, root: Raw, capability: Raw, bindDecls: BindDeclaration[], options: LoadOptions) {
-  const binds = resolveBinds(bindDecls, ctx.dir, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const binds = resolveBinds(bindDecls, ctx.dir, env);
   for (const p of binds.problems) (p.severity === 'error' ? ctx.error : ctx.warn).call(ctx, p.code, p.pointer, p.message);
-  const consumes = buildConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes', binds.variables);
-  const exposes = buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, binds.variables, list(capability.aggregates));
-  return { binds, consumes, exposes };
+  const sources = resolveConsumes(ctx, [...list(root.consumes), ...list(capability.consumes)], capability.consumes ? '/capability/consumes' : '/consumes');
+  const variables = new Map(binds.variables);
+  for (const v of environmentParameters(sources, env)) if (!variables.has(v.name)) variables.set(v.name, v);
+  const consumes = buildConsumes(ctx, sources, variables);
+  const exposes = buildExposes(ctx, list(capability.exposes), '/capability/exposes', consumes, variables, list(capability.aggregates));
+  return { variables, consumes, exposes };
 }
 
 const CROSS_REFERENCE_CODES = new Set(['NR_ERR_UNKNOWN_CALL', 'NR_ERR_UNKNOWN_REF', 'NR_ERR_UNKNOWN_NAMESPACE', 'NR_ERR_UNKNOWN_INPUT', 'NR_ERR_PATH_PLACEHOLDER']);
@@ -129,31 +134,6 @@ function bindDecl(b: Raw, pointer: string): BindDeclaration {
     keys: (b.keys ?? {}) as Record<string, string>,
     pointer,
   };
-}
-
-function readCapabilityFile(file: string): string {
-  const fail = (code: string, message: string): never => {
-    throw new CapabilityLoadError([{ severity: 'error', code, file, line: 0, column: 0, pointer: '', message }]);
-  };
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) fail('NR_ERR_FILE_UNREADABLE', 'is a directory, expected a capability YAML file');
-    size = st.size;
-  } catch (e) {
-    if (e instanceof CapabilityLoadError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'NR_ERR_FILE_NOT_FOUND' : 'NR_ERR_FILE_UNREADABLE', code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'unknown error'})`);
-  }
-  if (size > MAX_FILE_BYTES) fail('NR_ERR_FILE_TOO_LARGE', `file is ${(size / 1024 / 1024).toFixed(1)} MiB, larger than the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit; a capability is a small YAML document`);
-  try {
-    const buf = readFileSync(file);
-    if (buf.includes(0)) fail('NR_ERR_NOT_YAML', 'file is binary (contains NUL bytes), expected YAML text');
-    return buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof CapabilityLoadError) throw e;
-    return fail('NR_ERR_FILE_UNREADABLE', `cannot read file (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
-  }
 }
 
 function refuse(): never {

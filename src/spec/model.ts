@@ -10,7 +10,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type OutputFormat = 'json' | 'xml' | 'avro' | 'protobuf' | 'csv' | 'tsv' | 'psv' | 'yaml' | 'html' | 'markdown';
 
 /** `outputRawFormat`s naftiko-run decodes for mapped outputs (pass-through works with any). */
-export const DECODED_FORMATS: ReadonlySet<OutputFormat> = new Set(['json', 'yaml', 'csv', 'tsv', 'psv']);
+export const DECODED_FORMATS: ReadonlySet<OutputFormat> = new Set(['json', 'yaml', 'csv', 'tsv', 'psv', 'xml', 'html', 'markdown', 'avro', 'protobuf']);
 
 export interface CapabilityModel {
   /** Path of the capability file as given by the user (used in every message). */
@@ -37,6 +37,8 @@ export interface BoundVariable {
   readonly source: string;
   /** `binds[].location`, absent for the process environment */
   readonly location?: string;
+  /** the file the location resolved to (the working directory is tried first, then the capability's folder) */
+  readonly file?: string;
   /** undefined when unset (never fatal at load; a call that needs it fails naming the variable) */
   readonly value: string | undefined;
 }
@@ -49,6 +51,8 @@ export interface ConsumedApi {
   readonly baseUri: Template;
   /** `authentication` */
   readonly authentication?: Authentication;
+  /** consumes-level `inputParameters` (server-side: every call and forward carries them) */
+  readonly parameters: readonly ConsumedParameter[];
   /** `consumes[].resources[].operations[]` by operation name */
   readonly operations: ReadonlyMap<string, ConsumedOperation>;
   readonly pointer: string;
@@ -70,6 +74,11 @@ export interface ConsumedOperation {
   readonly parameters: readonly ConsumedParameter[];
   /** `outputRawFormat` (default json) */
   readonly outputRawFormat: OutputFormat;
+  /**
+   * `outputSchema`: for avro/protobuf the schema file, resolved to an absolute path at load (it must
+   * exist); for html a CSS selector; for markdown a heading prefix. Absent when not given.
+   */
+  readonly outputSchema?: string;
   /** `outputParameters` */
   readonly outputParameters: readonly ConsumedOutputParameter[];
   /** `body` */
@@ -86,6 +95,11 @@ export interface ConsumedParameter {
   readonly required: boolean;
   /** `value`: a static value or a `{{template}}` */
   readonly value?: Template;
+  /**
+   * declared at the consumes (adapter) level: a server-side value (a header every call carries). It is
+   * rendered from binds only; a caller's input never replaces it.
+   */
+  readonly serverSide?: boolean;
 }
 
 export interface ConsumedOutputParameter {
@@ -111,13 +125,15 @@ export type RequestBodySpec =
 
 // ───────────────────────────── exposed side ─────────────────────────────
 
-export type ExposedAdapter = RestAdapter | McpAdapter | UnservedAdapter;
+export type ExposedAdapter = RestAdapter | McpAdapter | SkillAdapter | UnservedAdapter;
 
 interface AdapterBase {
   readonly namespace: string;
   readonly description?: string;
   /** `address`, default 127.0.0.1 */
   readonly address: string;
+  /** inbound `authentication`: what a caller must present (bearer, apikey, basic enforced) */
+  readonly authentication?: Authentication;
   readonly pointer: string;
 }
 
@@ -126,8 +142,25 @@ export interface RestAdapter extends AdapterBase {
   readonly type: 'rest';
   readonly port: number;
   readonly operations: readonly ExposedOperation[];
-  /** resources with `forward` (loaded, not served yet) */
-  readonly forwards: readonly { path: string; targetNamespace: string; pointer: string }[];
+  /** resources with `forward` */
+  readonly forwards: readonly ForwardSpec[];
+}
+
+/** `resources[].forward`: a reverse proxy of the rest of the path to a consumed API (FEATURES §7). */
+export interface ForwardSpec {
+  /** `resources[].path` as written (`/notion/{{path}}`) */
+  readonly path: string;
+  /** the literal part before the `{path}` placeholder, without a trailing `/` (`/notion`) */
+  readonly prefix: string;
+  /** true when the resource path ends with a `{path}` / `{{path}}` placeholder (matches the rest of the URL) */
+  readonly wildcard: boolean;
+  /** `forward.targetNamespace`: a consumes namespace (after import aliasing) */
+  readonly targetNamespace: string;
+  /** `forward.trustedHeaders`, lower-cased */
+  readonly trustedHeaders: readonly string[];
+  /** methods that declared operations on the same resource handle themselves */
+  readonly operationMethods: readonly HttpMethod[];
+  readonly pointer: string;
 }
 
 /** `exposes[]` with `type: mcp` */
@@ -139,9 +172,52 @@ export interface McpAdapter extends AdapterBase {
   readonly tools: readonly ExposedOperation[];
 }
 
-/** `exposes[]` of a type naftiko-run loads but does not serve yet (skill, control) */
+/** `exposes[]` with `type: skill`: a read-only catalog of skills over sibling adapters (FEATURES §14) */
+export interface SkillAdapter extends AdapterBase {
+  readonly type: 'skill';
+  readonly port: number;
+  readonly skills: readonly ExposedSkill[];
+}
+
+/** `skills[]` of a skill adapter; optional Agent Skills frontmatter fields are absent when not given */
+export interface ExposedSkill {
+  readonly name: string;
+  readonly description: string;
+  readonly license?: string;
+  readonly compatibility?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly allowedTools?: string;
+  readonly argumentHint?: string;
+  readonly userInvocable?: boolean;
+  readonly disableModelInvocation?: boolean;
+  /** `location`, resolved to an absolute directory at load */
+  readonly location?: string;
+  readonly tools: readonly SkillTool[];
+  readonly pointer: string;
+}
+
+export type SkillTool =
+  | {
+      readonly kind: 'derived';
+      readonly name: string;
+      readonly description: string;
+      /** `from.sourceNamespace`: a sibling rest or mcp adapter */
+      readonly sourceNamespace: string;
+      /** `from.action`: a tool of the mcp sibling or an operation name of the rest sibling */
+      readonly action: string;
+      readonly mode: 'mcp' | 'rest';
+    }
+  | {
+      readonly kind: 'instruction';
+      readonly name: string;
+      readonly description: string;
+      /** `instruction`: a path relative to the skill's location */
+      readonly instruction: string;
+    };
+
+/** `exposes[]` of a type naftiko-run loads but does not serve yet (control) */
 export interface UnservedAdapter extends AdapterBase {
-  readonly type: 'skill' | 'control';
+  readonly type: 'control';
   readonly port?: number;
 }
 
@@ -178,6 +254,8 @@ export interface ExposedInput {
   readonly pattern?: string;
   /** REST body inputs: a JSONPath into the request body (`value: $.user.id`) */
   readonly bodyPath?: string;
+  /** `value` that is not a JSONPath: a constant the caller cannot override (binds rendered at load) */
+  readonly constant?: string;
   /** the consumed parameter is the credential that `authentication` supplies (hidden from MCP) */
   readonly credential: boolean;
 }
@@ -189,7 +267,7 @@ export interface ToolHints {
   readonly openWorld?: boolean;
 }
 
-export type OperationHandler = CallHandler | MockHandler | UnservedHandler;
+export type OperationHandler = CallHandler | MockHandler | StepsHandler | UnservedHandler;
 
 /** `call` + `with` + `outputParameters` */
 export interface CallHandler {
@@ -208,10 +286,89 @@ export interface MockHandler {
   readonly output: OutputNode;
 }
 
-/** `steps`, `ref`, `forward`: loaded and validated, not served yet */
+/** `steps` + `mappings`: an orchestration (FEATURES §3–§6) */
+export interface StepsHandler {
+  readonly kind: 'steps';
+  /** the operation's own `with` (and an aggregate function's), applied to the inputs before the first step */
+  readonly initial: readonly StepArgument[];
+  readonly steps: readonly Step[];
+  /** `mappings`; empty means the last call step's answer is the result */
+  readonly mappings: readonly StepMapping[];
+  /** exposed mapped `outputParameters` applied to the last call's answer when there are no mappings */
+  readonly output: OutputShape;
+  /** orchestrated `outputParameters` (declarative: outputSchema and scalar coercion) */
+  readonly declaredOutput?: OutputNode;
+}
+
+export type Step = CallStep | LookupStep | ScriptStep;
+
+interface StepBase {
+  readonly name: string;
+  /** indexes (into `steps`) of the earlier steps this one reads; independent call steps may run together */
+  readonly dependsOn: readonly number[];
+  readonly pointer: string;
+}
+
+export interface CallStep extends StepBase {
+  readonly kind: 'call';
+  readonly operation: ConsumedOperation;
+  /** the step's `with`, on top of every input passed by name */
+  readonly with: readonly StepArgument[];
+}
+
+export interface LookupStep extends StepBase {
+  readonly kind: 'lookup';
+  /** `index`: the name of an earlier call or script step */
+  readonly index: string;
+  /** `match`: the field of each index entry compared with the value */
+  readonly match: string;
+  readonly lookupValue: ValueExpr;
+  /** `outputParameters`: the fields kept; empty keeps the whole entry */
+  readonly fields: readonly string[];
+}
+
+export interface ScriptStep extends StepBase {
+  readonly kind: 'script';
+  readonly language: 'javascript' | 'python' | 'groovy';
+  /** dependencies then the file, read at load */
+  readonly sources: readonly { readonly file: string; readonly code: string }[];
+  readonly with: readonly StepArgument[];
+  readonly timeoutMs: number;
+  /** false when `management.scripting.enabled: false` (calls answer 503); NAFTIKO_SCRIPTING=false is checked per call */
+  readonly enabled: boolean;
+}
+
+export interface StepArgument {
+  readonly target: string;
+  readonly value: ValueExpr;
+}
+
+export interface StepMapping {
+  /** `targetName` (or `target`), split on `.` */
+  readonly target: readonly string[];
+  readonly value: ValueExpr;
+  /** a declared scalar type to coerce numeric/boolean strings to */
+  readonly type?: string;
+}
+
+/**
+ * A value inside an orchestration (FEATURES §1.2): a step output path, an input, a template over inputs,
+ * step outputs and binds, or a literal.
+ */
+export type ValueExpr =
+  | { readonly kind: 'step'; readonly step: string; readonly path: string }
+  /** `$.x` where x names no step: the path in the last call step's output (spec §3.14.4) */
+  | { readonly kind: 'last-call'; readonly path: string }
+  | { readonly kind: 'input'; readonly name: string }
+  | { readonly kind: 'template'; readonly template: Template }
+  | { readonly kind: 'literal'; readonly value: unknown };
+
+/** `ref`, `forward`: loaded and validated, not served yet */
 export interface UnservedHandler {
   readonly kind: 'unserved';
   readonly feature: 'steps' | 'ref' | 'forward' | 'none';
+  /** why, when it is not simply "not yet" (python/groovy scripts) */
+  readonly detail?: string;
 }
 
 export interface WithArgument {

@@ -107,7 +107,7 @@ describe('file:// binds, relative to the capability file', () => {
     expect(path.dirname(file)).not.toBe(process.cwd());
     const { model, warnings } = loadCapability(file, { env: NO_ENV });
     expect(warnings).toEqual([]);
-    expect(model.variables.get('TOKEN')).toEqual({ name: 'TOKEN', namespace: 'dotenv', source: 'API_TOKEN', location: 'file://./secrets.env', value: 'tok-123' });
+    expect(model.variables.get('TOKEN')).toEqual({ name: 'TOKEN', namespace: 'dotenv', source: 'API_TOKEN', location: 'file://./secrets.env', file: path.join(path.dirname(file), 'secrets.env'), value: 'tok-123' });
     expect(model.variables.get('QUOTED')!.value).toBe('a b # c');
     expect(model.variables.get('json.HOST')!.value).toBe('upstream.local');
     expect(model.variables.get('PORT_NO')!.value).toBe('8443');

@@ -3,9 +3,9 @@
  * /work/shared/naftiko/fixtures, folder layout kept) loads with loadCapability — or fails for a reason
  * written down in MUST_FAIL below, with exactly the error codes listed there.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCapability } from '../../src/spec/load.js';
 import { CapabilityLoadError } from '../../src/spec/diagnostics.js';
 import type { CapabilityModel, ExposedOperation, McpAdapter, RestAdapter } from '../../src/spec/model.js';
@@ -21,6 +21,13 @@ interface ExpectedFailure {
 }
 
 const NOT_A_CAPABILITY = 'not a Naftiko capability: an OpenAPI document or sample data of the reference engine\'s import/format tests (no "naftiko" field)';
+
+// skill-capability.yaml names this absolute skill folder (as the reference engine's test creates it)
+beforeAll(() => {
+  const dir = '/tmp/naftiko-test-skills/order-management';
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'order-guide.md'), '# Order guide\n');
+});
 
 /** fixture (relative to test/fixtures) → why it must fail and how. Every other fixture must load. */
 const MUST_FAIL: Readonly<Record<string, ExpectedFailure>> = {

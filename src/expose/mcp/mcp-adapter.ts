@@ -2,12 +2,14 @@
  * The MCP adapter: Streamable HTTP at /mcp (stateless: each POST is served by a fresh SDK Server and
  * transport, so no session state can leak or pile up), tools from the model, calls through the invoker.
  */
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { McpAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { compileTools } from './tools.js';
-import { isLocalRequest } from './local-origin.js';
+import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { serverOptions } from '../logging.js';
+import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 
 export interface McpAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -16,6 +18,8 @@ export interface McpAdapterOptions {
   readonly maxResponseBytes: number;
   /** the address the adapter listens on; loopback turns on the Host/Origin check */
   readonly host: string;
+  /** the adapter's inbound `authentication`, prepared; it guards every MCP method */
+  readonly auth?: PreparedInboundAuth;
 }
 
 export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpAdapterOptions): FastifyInstance {
@@ -31,6 +35,8 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     }
   });
 
+  installInboundAuth(app, options.auth);
+
   // The SDK loads once the port listens; a request arriving before that waits for it.
   let protocol: Promise<typeof import('./protocol.js')> | undefined;
   const loadProtocol = () => (protocol ??= import('./protocol.js'));
@@ -39,14 +45,18 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     done();
   });
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method === 'POST') acceptJsonAndStream(req.raw);
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
     await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion), req, reply);
   };
-  app.post('/mcp', handle);
-  app.get('/mcp', handle);
-  app.delete('/mcp', handle);
+  // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
+  for (const url of ['/mcp', '/']) {
+    app.post(url, handle);
+    app.get(url, handle);
+    app.delete(url, handle);
+  }
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ error: 'NR_ERR_ROUTE_NOT_FOUND', detail: `the MCP endpoint is /mcp, not ${req.url.split('?')[0]}` })),
+    reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ error: 'NR_ERR_ROUTE_NOT_FOUND', detail: `the MCP endpoint is /mcp (or /), not ${req.url.split('?')[0]}` })),
   );
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
@@ -58,6 +68,17 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   return app;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
+/**
+ * The SDK answers 406 unless a POST accepts both JSON and an event stream; a client that sends no
+ * Accept, or a wildcard (curl's default), gets JSON anyway, so its Accept is completed here.
+ */
+function acceptJsonAndStream(raw: IncomingMessage): void {
+  const accept = raw.headers.accept?.trim();
+  if (accept !== undefined && accept !== '' && accept !== '*/*' && accept !== 'application/*') return;
+  const value = 'application/json, text/event-stream';
+  raw.headers.accept = value;
+  const i = raw.rawHeaders.findIndex((h, k) => k % 2 === 0 && h.toLowerCase() === 'accept');
+  if (i >= 0) raw.rawHeaders[i + 1] = value;
+  else raw.rawHeaders.push('Accept', value);
 }
+

@@ -8,8 +8,9 @@ export async function toolResult(result: InvokeResult, maxBytes: number, what: s
   if (result.kind === 'value') return jsonResult(result.value, JSON.stringify(result.value) ?? 'null', result.status);
   if (result.status === 204) discardBody(result.body);
   const text = result.status === 204 ? '' : (await readLimited(result.body, maxBytes, what)).toString('utf8');
-  if (result.status >= 400) {
-    return { isError: true, content: [{ type: 'text', text: `Upstream answered ${result.status}${text ? `: ${text}` : ' with no body'}` }] };
+  if (result.status >= 400 || result.step) {
+    const prefix = result.step ? `Step "${result.step.name}" (${result.step.call}): ` : '';
+    return { isError: true, content: [{ type: 'text', text: `${prefix}Upstream answered ${result.status}${text ? `: ${text}` : ' with no body'}` }] };
   }
   if (text === '') return { content: [{ type: 'text', text: `Upstream answered ${result.status} with no body` }] };
   let value: unknown = undefined;

@@ -3,7 +3,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ExposedOperation, OutputNode } from '../../spec/model.js';
 
 export function toolDefinition(op: ExposedOperation): Tool {
-  const visible = op.inputs.filter((i) => !i.credential);
+  const visible = op.inputs.filter((i) => !i.credential && i.constant === undefined);
   const properties: Record<string, object> = {};
   for (const input of visible) {
     properties[input.name] = {
@@ -13,7 +13,9 @@ export function toolDefinition(op: ExposedOperation): Tool {
     };
   }
   const required = visible.filter((i) => i.required).map((i) => i.name);
-  const outputSchema = op.handler.kind === 'call' && op.handler.output.kind === 'mapped' ? objectSchema(op.handler.output.root) : op.handler.kind === 'mock' ? objectSchema(op.handler.output) : undefined;
+  const node = outputNodeOf(op);
+  // an orchestration writes null where a mapping resolves to nothing: its declared fields may be null
+  const outputSchema = node ? objectSchema(node, op.handler.kind === 'steps') : undefined;
   const h = op.hints;
   const annotations = h
     ? {
@@ -33,23 +35,36 @@ export function toolDefinition(op: ExposedOperation): Tool {
   } as Tool;
 }
 
+/** The declared shape of what a tool answers, when there is one. */
+function outputNodeOf(op: ExposedOperation): OutputNode | undefined {
+  const h = op.handler;
+  if (h.kind === 'mock') return h.output;
+  if (h.kind === 'call') return h.output.kind === 'mapped' ? h.output.root : undefined;
+  if (h.kind === 'steps') {
+    if (h.mappings.length > 0) return h.declaredOutput;
+    return h.output.kind === 'mapped' ? h.output.root : undefined;
+  }
+  return undefined;
+}
+
 /** outputSchema only for outputs that are always a JSON object. */
-function objectSchema(node: OutputNode): Tool['outputSchema'] | undefined {
+function objectSchema(node: OutputNode, nullable: boolean): Tool['outputSchema'] | undefined {
   if (node.kind !== 'object' && node.kind !== 'named') return undefined;
-  const s = schemaOf(node) as { properties?: Record<string, object> };
+  const s = schemaOf(node, nullable) as { properties?: Record<string, object> };
   if (!s.properties || Object.keys(s.properties).length === 0) return undefined;
   return { type: 'object', properties: s.properties };
 }
 
-function schemaOf(node: OutputNode): object {
+function schemaOf(node: OutputNode, nullable: boolean): object {
+  const type = (t: string) => (nullable ? [t, 'null'] : t);
   switch (node.kind) {
     case 'scalar':
-      return { type: node.type };
+      return { type: type(node.type) };
     case 'array':
-      return node.items ? { type: 'array', items: schemaOf(node.items) } : { type: 'array' };
+      return node.items ? { type: type('array'), items: schemaOf(node.items, nullable) } : { type: type('array') };
     case 'object':
-      return node.properties.size ? { type: 'object', properties: Object.fromEntries([...node.properties].map(([k, n]) => [k, schemaOf(n)])) } : { type: 'object' };
+      return node.properties.size ? { type: type('object'), properties: Object.fromEntries([...node.properties].map(([k, n]) => [k, schemaOf(n, nullable)])) } : { type: type('object') };
     case 'named':
-      return { type: 'object', properties: Object.fromEntries([...node.fields].map(([k, n]) => [k, schemaOf(n)])) };
+      return { type: 'object', properties: Object.fromEntries([...node.fields].map(([k, n]) => [k, schemaOf(n, nullable)])) };
   }
 }

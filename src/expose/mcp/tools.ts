@@ -23,7 +23,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseB
   const tools = new Map<string, ToolEntry>();
   for (const op of adapter.tools) {
     const invoke: BoundInvocation = invoker.bind(op);
-    const visibleInputs = op.inputs.filter((i) => !i.credential);
+    const visibleInputs = op.inputs.filter((i) => !i.credential);  // constants are set by checkInputs, never taken from arguments
     tools.set(op.name, {
       definition: toolDefinition(op),
       run: async (args) => {

@@ -1,34 +1,68 @@
 /**
- * The REST adapter: one fastify route per exposed operation. Requests become inputs (coerced and
- * checked by the shared rules), the invoker runs the call, and its result becomes the HTTP answer.
+ * The REST adapter: one fastify route per exposed operation, plus the `forward` resources. Requests
+ * become inputs (coerced and checked by the shared rules), the invoker runs the call, and its result
+ * becomes the HTTP answer. Operation routes take JSON bodies only; on a loopback address, Host and
+ * Origin must be local, so a web page cannot drive the adapter cross-site (probe F1).
  */
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ExposedOperation, RestAdapter } from '../../spec/model.js';
-import type { Invoker, InvokeResult } from '../../invoke/invoker.js';
+import type { Invoker } from '../../invoke/invoker.js';
 import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
 import { compileJsonPath } from '../../spec/json-path.js';
-import { discardBody } from '../../consume/send.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromInvokeError } from '../problem.js';
+import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
+import { registerForwardRoutes } from './forward-routes.js';
+import { sendProblem, sendResult } from './reply.js';
 import { serverOptions } from '../logging.js';
+import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 
 export interface RestAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
-  /** max request body bytes */
+  /** max request body bytes (operation routes; forwarded bodies stream, up to the invoker's limit) */
   readonly bodyLimit?: number;
+  /** the address the adapter listens on; loopback turns on the Host/Origin check */
+  readonly host: string;
+  /** the adapter's inbound `authentication`, prepared */
+  readonly auth?: PreparedInboundAuth;
 }
 
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
-  const app = Fastify(serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024));
+  const app = Fastify({
+    ...serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024),
+    frameworkErrors: routerError,
+    clientErrorHandler: clientError,
+  });
+  // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
+  // page can send without a preflight) is a 415 before anything runs.
+  app.removeContentTypeParser('text/plain');
+
+  if (isLoopback(options.host)) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (!isLocalRequest(req.headers.host, req.headers.origin)) {
+        return sendProblem(reply, problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
+          'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', req.url.split('?')[0]));
+      }
+    });
+  }
+
+  installInboundAuth(app, options.auth);
 
   const methodsByPath = new Map<string, Set<string>>();
   for (const op of adapter.operations) {
     const url = toFastifyPath(op.path!);
     methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
-    app.route({ method: op.method!, url, handler: operationHandler(op, invoker) });
+    app.route({ method: op.method!, url, handler: operationHandler(op, invoker, options.auth?.usesAuthorization ?? false) });
   }
+  // A resource with both operations and `forward`: the forward takes every method the operations do not.
+  const forwarded = new Set(adapter.forwards.map((f) => toFastifyPath(f.path)));
+  const taken = new Set([...methodsByPath].flatMap(([url, methods]) => [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].map((m) => `${m} ${url}`)));
+  registerForwardRoutes(app, adapter, invoker, taken);
   for (const [url, methods] of methodsByPath) {
+    if (forwarded.has(url)) continue;
     const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
     const others = ALL_METHODS.filter((m) => !methods.has(m));
     if (others.length === 0) continue;
@@ -51,10 +85,46 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'internal error');
     const code = status === 415 ? 'NR_ERR_UNSUPPORTED_MEDIA_TYPE' : status === 413 ? 'NR_ERR_BODY_TOO_LARGE' : status === 500 ? 'NR_ERR_INTERNAL' : 'NR_ERR_BAD_BODY';
-    const detail = status === 500 ? 'internal error; see the server log' : bodyErrorDetail(err);
-    return sendProblem(reply, problem(code, status, status === 500 ? 'Internal error' : 'Bad request body', detail, req.url));
+    const detail = status === 500 ? 'internal error; see the server log' : status === 415 ? unsupportedTypeDetail(req) : bodyErrorDetail(err);
+    const title = status === 500 ? 'Internal error' : status === 415 ? 'Unsupported media type' : 'Bad request body';
+    return sendProblem(reply, problem(code, status, title, detail, req.url));
   });
   return app;
+}
+
+/** Errors of the router itself (before any route or hook): malformed percent-encoding, an over-long parameter. */
+function routerError(err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply): void {
+  const path = (req.raw.url ?? '').split('?')[0];
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void sendProblem(reply, problem('NR_ERR_URL_TOO_LONG', 414, 'URI too long', 'a path segment of the URL is longer than the router accepts (100 characters)', path));
+    return;
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void sendProblem(reply, problem('NR_ERR_BAD_PATH', 400, 'Bad request path', 'the URL path holds malformed percent-encoding', path));
+    return;
+  }
+  req.log.error({ err }, 'router error');
+  void sendProblem(reply, problem('NR_ERR_INTERNAL', 500, 'Internal error', 'internal error; see the server log', path));
+}
+
+/** HTTP the parser rejects before fastify sees a request: answered as a problem, then the socket closes. */
+function clientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, p] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, problem('NR_ERR_URL_TOO_LONG', 431, 'Request header fields too large', 'the request line and headers exceed the 16 KiB limit (is the URL too long?)')]
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, problem('NR_ERR_BAD_REQUEST', 408, 'Request timeout', 'the request did not arrive in time')]
+      : [400, problem('NR_ERR_BAD_REQUEST', 400, 'Bad request', 'the request is not valid HTTP/1.1')];
+  if (socket.writable) {
+    const body = JSON.stringify(p);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+function unsupportedTypeDetail(req: FastifyRequest): string {
+  const type = req.headers['content-type'];
+  return `operation routes take JSON request bodies only (Content-Type: application/json)${type ? `; got ${JSON.stringify(type.split(';')[0]!.trim())}` : '; the body has no Content-Type'}`;
 }
 
 function bodyErrorDetail(err: Error & { code?: string }): string {
@@ -70,11 +140,16 @@ function bodyErrorDetail(err: Error & { code?: string }): string {
   }
 }
 
-function operationHandler(op: ExposedOperation, invoker: Invoker) {
+/**
+ * `adapterOwnsAuthorization`: the caller's Authorization authenticated it to this adapter, so it never
+ * becomes the upstream credential by pass-through (FEATURES §10, credential isolation).
+ */
+function operationHandler(op: ExposedOperation, invoker: Invoker, adapterOwnsAuthorization: boolean) {
   const invoke = invoker.bind(op);
   const readers = op.inputs.map((input) => {
     const param = safeParamName(input.name);
     const header = input.name.toLowerCase();
+    const ownHeader = adapterOwnsAuthorization && header === 'authorization' && input.credential;
     const bodyPath = input.bodyPath !== undefined ? compileJsonPath(input.bodyPath) : undefined;
     const wholeBody = input.in === 'body' && input.name === 'body' && op.inputs.filter((i) => i.in === 'body').length === 1;
     return (req: FastifyRequest): unknown => {
@@ -84,7 +159,7 @@ function operationHandler(op: ExposedOperation, invoker: Invoker) {
         case 'query':
           return (req.query as Record<string, unknown>)[input.name];
         case 'header':
-          return req.headers[header];
+          return ownHeader ? undefined : req.headers[header];
         case 'cookie':
           return cookieValue(req.headers.cookie, input.name);
         case 'body': {
@@ -108,21 +183,6 @@ function operationHandler(op: ExposedOperation, invoker: Invoker) {
     const result = await invoke(inputs);
     return sendResult(reply, result);
   };
-}
-
-function sendResult(reply: FastifyReply, result: InvokeResult): FastifyReply {
-  reply.code(result.status).headers(result.headers);
-  if (result.kind === 'value') return reply.send(JSON.stringify(result.value));
-  if (result.status === 204 || result.status === 304) {
-    discardBody(result.body);
-    reply.removeHeader('content-type');
-    return reply.send();
-  }
-  return reply.send(result.body);
-}
-
-function sendProblem(reply: FastifyReply, p: ReturnType<typeof problem>): FastifyReply {
-  return reply.code(p.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

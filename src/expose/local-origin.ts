@@ -1,4 +1,8 @@
-/** DNS-rebinding protection for loopback servers: Host and Origin must name this machine. */
+/**
+ * DNS-rebinding and cross-site protection for loopback servers (REST and MCP): on a loopback bind
+ * address, Host and Origin must name this machine, so a web page the operator visits cannot drive the
+ * adapter (and the upstream credential it holds) through the browser.
+ */
 const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 function hostnameOf(hostHeader: string): string {
@@ -16,4 +20,9 @@ export function isLocalRequest(host: string | undefined, origin: string | undefi
   } catch {
     return false;
   }
+}
+
+/** A loopback listen address turns the Host/Origin check on; any other address is reached by other names. */
+export function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 }

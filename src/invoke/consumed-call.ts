@@ -1,0 +1,69 @@
+/**
+ * One consumed operation, prepared once (request plan, credential, decoder) and called many times:
+ * what a simple call and an orchestration's call step share.
+ */
+import type { BoundVariable, ConsumedApi, ConsumedOperation } from '../spec/model.js';
+import { staticTemplate } from '../spec/template.js';
+import type { UpstreamPools } from '../consume/pools.js';
+import { buildUpstreamRequest, prepareRequest, type UpstreamRequest } from '../consume/request.js';
+import { readLimited, sendUpstream, type Timeouts, type UpstreamResponse } from '../consume/send.js';
+import { prepareDecoder, type Decoder } from '../consume/decode.js';
+import { InvokeError } from '../consume/errors.js';
+
+export interface CallDeps {
+  readonly pools: UpstreamPools;
+  readonly timeouts: Timeouts;
+  readonly variables: ReadonlyMap<string, BoundVariable>;
+  readonly maxResponseBytes: number;
+  /** `--base-uri NAMESPACE=URL` for this operation's namespace */
+  readonly baseUriOverride?: string;
+}
+
+export interface SentCall {
+  readonly request: UpstreamRequest;
+  readonly response: UpstreamResponse;
+}
+
+export interface ConsumedCall {
+  readonly operation: ConsumedOperation;
+  send(args: ReadonlyMap<string, unknown>, signal?: AbortSignal): Promise<SentCall>;
+  /** the whole body, within the size limit */
+  read(sent: SentCall): Promise<Buffer>;
+  /** the body decoded per `outputRawFormat`; 502 naming the format and the position when it is malformed */
+  decode(body: Buffer, sent: SentCall): unknown;
+}
+
+/** `decodes`: the answer will be decoded, so the decoder (and an avro/protobuf schema) is prepared now, at start. */
+export function prepareCall(api: ConsumedApi, operation: ConsumedOperation, deps: CallDeps, decodes: boolean): ConsumedCall {
+  const plan = prepareRequest(deps.baseUriOverride ? { ...api, baseUri: staticTemplate(deps.baseUriOverride) } : api, operation, deps.variables);
+  const makeDecoder = (): Decoder => {
+    const binary = operation.outputRawFormat === 'avro' || operation.outputRawFormat === 'protobuf';
+    if (binary && operation.outputSchema === undefined) {
+      return () => {
+        throw new Error(`${operation.ref} declares no outputSchema, which ${operation.outputRawFormat} decoding needs`);
+      };
+    }
+    return prepareDecoder(operation.outputRawFormat, operation.outputSchema !== undefined ? { outputSchema: operation.outputSchema } : {});
+  };
+  let decoder: Decoder | undefined = decodes ? makeDecoder() : undefined;
+  const what = (sent: SentCall) => `${sent.request.method} ${sent.request.origin}${sent.request.path.split('?')[0]}`;
+  return {
+    operation,
+    async send(args, signal) {
+      const request = buildUpstreamRequest(plan, { args, variables: deps.variables });
+      return { request, response: await sendUpstream(deps.pools, request, deps.timeouts, signal) };
+    },
+    read(sent) {
+      return readLimited(sent.response.body as unknown as AsyncIterable<Buffer>, deps.maxResponseBytes, () => what(sent));
+    },
+    decode(body, sent) {
+      decoder ??= makeDecoder();
+      try {
+        return decoder(body);
+      } catch (e) {
+        throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable',
+          `${what(sent)} answered ${sent.response.statusCode} with a body that is not valid ${operation.outputRawFormat}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    },
+  };
+}
