@@ -85,7 +85,8 @@ export function resolveConsumes(ctx: BuildContext, entries: Raw[], basePointer: 
 
 /** Reads, parses and schema-checks an imported file once per load; undefined when it is unusable. */
 function readSource(ctx: BuildContext, file: string, importPointer: string): SourceFile | undefined {
-  const shown = path.relative(process.cwd(), file) || file;
+  const relative = path.relative(process.cwd(), file);
+  const shown = relative === '' || relative.startsWith('..') ? file : relative;
   let text: string;
   let parsed: ReturnType<typeof parseYaml>;
   try {
