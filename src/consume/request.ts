@@ -121,22 +121,14 @@ function renderServerSide(t: Template, what: string, scope: CallScope): string {
  * would name another resource once a server or proxy normalises the path (probe F2, F3).
  */
 function renderPath(operation: ConsumedOperation, lookup: (ref: string) => string | undefined, scope: CallScope): string {
-  const t = operation.path;
-  if (t.refs.length === 0) return t.source;
-  let out = '';
-  for (const part of t.parts) {
-    if (typeof part === 'string') {
-      out += part;
-      continue;
-    }
-    const v = lookup(part.ref);
-    if (v === undefined) throw missingValue(part.ref, `${operation.ref} path`, scope);
+  const r = renderTemplate(operation.path, lookup, (v, ref) => {
     if (v === '' || v === '.' || v === '..') {
-      throw badInput([{ name: part.ref, reason: v === '' ? 'must not be empty: it fills a path segment' : `must not be "${v}": a dot segment would change the upstream path` }]);
+      throw badInput([{ name: ref, reason: v === '' ? 'must not be empty: it fills a path segment' : `must not be "${v}": a dot segment would change the upstream path` }]);
     }
-    out += encodeURIComponent(v);
-  }
-  return out;
+    return encodeURIComponent(v);
+  });
+  if (r.ok) return r.value;
+  throw missingValue(r.missing, `${operation.ref} path`, scope);
 }
 
 function paramValue(p: ConsumedParameter, scope: CallScope, render: Render): unknown {

@@ -43,7 +43,7 @@ export type RenderResult = { readonly ok: true; readonly value: string } | { rea
 export function renderTemplate(
   t: Template,
   lookup: (ref: string) => string | undefined,
-  encode?: (value: string) => string,
+  encode?: (value: string, ref: string) => string,
 ): RenderResult {
   if (t.refs.length === 0) return { ok: true, value: t.source };
   let out = '';
@@ -54,7 +54,7 @@ export function renderTemplate(
     }
     const v = lookup(part.ref);
     if (v === undefined) return { ok: false, missing: part.ref };
-    out += encode ? encode(v) : v;
+    out += encode ? encode(v, part.ref) : v;
   }
   return { ok: true, value: out };
 }
