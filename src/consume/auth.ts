@@ -14,7 +14,11 @@ export type ApplyAuth = (headers: Record<string, string>, operationRef: string) 
 
 const NONE: ApplyAuth = () => undefined;
 
-export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<string, BoundVariable>): ApplyAuth {
+/**
+ * `callerHeaders`: the header names a REST caller can send for this call (its declared header
+ * parameters); the error advises sending one's own credential only when that can work.
+ */
+export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<string, BoundVariable>, callerHeaders: ReadonlySet<string> = new Set()): ApplyAuth {
   const auth = api.authentication;
   if (!auth) return NONE;
   const lookup = (ref: string) => variables.get(ref)?.value;
@@ -27,14 +31,14 @@ export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<s
   switch (auth.type) {
     case 'bearer': {
       const token = render(auth.token);
-      return token !== undefined ? setHeader('authorization', `Bearer ${token}`) : callerOnly('authorization', auth, missing([auth.token]));
+      return token !== undefined ? setHeader('authorization', `Bearer ${token}`) : callerOnly('authorization', auth, missing([auth.token]), callerHeaders);
     }
     case 'basic': {
       const user = render(auth.username);
       const password = renderTemplate(auth.password, lookup);
       return user !== undefined && password.ok
         ? setHeader('authorization', `Basic ${Buffer.from(`${user}:${password.value}`).toString('base64')}`)
-        : callerOnly('authorization', auth, missing([auth.username, auth.password]));
+        : callerOnly('authorization', auth, missing([auth.username, auth.password]), callerHeaders);
     }
     case 'apikey': {
       const value = render(auth.value);
@@ -42,10 +46,10 @@ export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<s
       if (auth.placement === 'query') {
         const why = missing([auth.value]);
         return (_h, ref) => {
-          throw credentialError(auth, why, ref);
+          throw credentialError(auth, why, ref, false);
         };
       }
-      return callerOnly(auth.key.toLowerCase(), auth, missing([auth.value]));
+      return callerOnly(auth.key.toLowerCase(), auth, missing([auth.value]), callerHeaders);
     }
     default:
       return (_h, ref) => {
@@ -62,10 +66,11 @@ function setHeader(name: string, value: string): ApplyAuth {
 }
 
 /** No configured credential: the caller's own header passes through, or the call fails. */
-function callerOnly(header: string, auth: Authentication, missing: string): ApplyAuth {
+function callerOnly(header: string, auth: Authentication, missing: string, callerHeaders: ReadonlySet<string>): ApplyAuth {
+  const callerCan = callerHeaders.has(header);
   return (headers, ref) => {
     if (headers[header]) return undefined;
-    throw credentialError(auth, missing, ref);
+    throw credentialError(auth, missing, ref, callerCan);
   };
 }
 
@@ -78,9 +83,9 @@ function describeMissing(refs: readonly string[], variables: ReadonlyMap<string,
     .join(' and ');
 }
 
-function credentialError(auth: Authentication, missing: string, operationRef: string): InvokeError {
+function credentialError(auth: Authentication, missing: string, operationRef: string, callerCan: boolean): InvokeError {
   const header = auth.type === 'apikey' ? auth.key : 'Authorization';
-  const how = auth.type === 'apikey' && auth.placement === 'query' ? '' : `, or send your own ${header} header`;
+  const how = callerCan ? ` (or, calling the REST adapter, send your own ${header} header)` : '';
   return new InvokeError('NR_ERR_CREDENTIAL_MISSING', 401, 'Upstream credential missing',
     `${operationRef} needs a ${auth.type} credential: set ${missing || 'the credential'}${how}`);
 }

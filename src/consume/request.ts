@@ -7,6 +7,7 @@ import { compileTemplate, renderTemplate, soleReference, type Template } from '.
 import { InvokeError, badInput } from './errors.js';
 import { prepareAuthentication, type ApplyAuth } from './auth.js';
 import { variableSource } from '../spec/binds.js';
+import { headerValueProblem } from './header-value.js';
 
 export interface UpstreamRequest {
   readonly origin: string;
@@ -44,7 +45,7 @@ export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation, v
     api, operation,
     ...(base ? { staticBase: base } : {}),
     query: by('query'), headers: by('header'), cookies: by('cookie'), bodyParams: by('body'),
-    applyAuth: prepareAuthentication(api, variables),
+    applyAuth: prepareAuthentication(api, variables, new Set(by('header').map((p) => p.name.toLowerCase()))),
     ...(operation.body?.type === 'json' ? { jsonBody: compileJsonData(operation.body.data) } : {}),
   };
 }
@@ -88,7 +89,8 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
     const v = paramValue(p, scope, render);
     if (v === undefined) continue;
     const text = scalarText(v);
-    if (/[\r\n\0]/.test(text)) invalid.push({ name: p.name, reason: 'header values must not contain CR, LF or NUL' });
+    const problem = headerValueProblem(text);
+    if (problem) invalid.push({ name: p.name, reason: problem });
     else headers[p.name.toLowerCase()] = text;
   }
   if (plan.cookies.length) {

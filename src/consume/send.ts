@@ -2,6 +2,8 @@
 import type { Dispatcher } from 'undici';
 import type { UpstreamRequest } from './request.js';
 import type { UpstreamPools } from './pools.js';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { promisify } from 'node:util';
 import { InvokeError } from './errors.js';
 
 export interface Timeouts {
@@ -17,8 +19,9 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRES
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: AbortSignal): Promise<UpstreamResponse> {
+  let res: UpstreamResponse;
   try {
-    return await pools.get(req.origin).request({
+    res = await pools.get(req.origin).request({
       path: req.path,
       method: req.method,
       headers: req.headers,
@@ -30,6 +33,12 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
   } catch (e) {
     throw upstreamFailure(e, req);
   }
+  // a status no HTTP client can pass on (999) is a broken upstream, not a 500 of ours (probe F11)
+  if (res.statusCode < 200 || res.statusCode > 599) {
+    discardBody(res.body as unknown as NodeJS.ReadableStream);
+    throw new InvokeError('NR_ERR_UPSTREAM_BAD_STATUS', 502, 'Upstream answered an invalid status', `${req.method} ${req.origin}${req.path.split('?')[0]} answered status ${res.statusCode}, which is not an HTTP status a caller can receive`);
+  }
+  return res;
 }
 
 export function upstreamFailure(e: unknown, req: { origin: string; method: string; path: string }): InvokeError {
@@ -70,4 +79,32 @@ export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?:
 export function discardBody(body: NodeJS.ReadableStream): void {
   body.on('error', () => {});
   body.resume();
+}
+
+const DECOMPRESS: Record<string, (buf: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+/**
+ * A whole upstream body as the bytes it stands for: read within `limit`, then, when the upstream
+ * compressed it although nobody asked, decompressed within the same limit (probe F12).
+ */
+export async function readBody(
+  body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, headers: Record<string, string | string[] | undefined>, limit: number, what: string | (() => string),
+): Promise<Buffer> {
+  const raw = await readLimited(body, limit, what);
+  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity' || raw.length === 0) return raw;
+  const label = () => (typeof what === 'string' ? what : what());
+  const decompress = DECOMPRESS[encoding];
+  if (!decompress) throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable', `${label()}: the body uses Content-Encoding ${JSON.stringify(encoding)}, which naftiko-run cannot decode`);
+  try {
+    return await decompress(raw, { maxOutputLength: limit });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label()}: the ${encoding} body decompresses to more than the ${limit} byte limit`);
+    throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable', `${label()}: the ${encoding} body cannot be decompressed (${(e as Error).message})`);
+  }
 }

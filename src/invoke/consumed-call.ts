@@ -6,9 +6,10 @@ import type { BoundVariable, ConsumedApi, ConsumedOperation } from '../spec/mode
 import { staticTemplate } from '../spec/template.js';
 import type { UpstreamPools } from '../consume/pools.js';
 import { buildUpstreamRequest, prepareRequest, type UpstreamRequest } from '../consume/request.js';
-import { readLimited, sendUpstream, type Timeouts, type UpstreamResponse } from '../consume/send.js';
+import { readBody, sendUpstream, type Timeouts, type UpstreamResponse } from '../consume/send.js';
 import { prepareDecoder, type Decoder } from '../consume/decode.js';
 import { InvokeError } from '../consume/errors.js';
+import { MAX_JSON_DEPTH, valueNestingExceeds } from '../consume/json-depth.js';
 
 export interface CallDeps {
   readonly pools: UpstreamPools;
@@ -36,30 +37,30 @@ export interface ConsumedCall {
 /** `decodes`: the answer will be decoded, so the decoder (and an avro/protobuf schema) is prepared now, at start. */
 export function prepareCall(api: ConsumedApi, operation: ConsumedOperation, deps: CallDeps, decodes: boolean): ConsumedCall {
   const plan = prepareRequest(deps.baseUriOverride ? { ...api, baseUri: staticTemplate(deps.baseUriOverride) } : api, operation, deps.variables);
-  const makeDecoder = (): Decoder => {
-    const binary = operation.outputRawFormat === 'avro' || operation.outputRawFormat === 'protobuf';
-    if (binary && operation.outputSchema === undefined) {
-      return () => {
-        throw new Error(`${operation.ref} declares no outputSchema, which ${operation.outputRawFormat} decoding needs`);
-      };
-    }
-    return prepareDecoder(operation.outputRawFormat, operation.outputSchema !== undefined ? { outputSchema: operation.outputSchema } : {});
-  };
-  let decoder: Decoder | undefined = decodes ? makeDecoder() : undefined;
+  // avro/protobuf answers cannot be read without their schema: such a call fails before it is sent
+  const binary = operation.outputRawFormat === 'avro' || operation.outputRawFormat === 'protobuf';
+  const missingSchema = decodes && binary && operation.outputSchema === undefined
+    ? new InvokeError('NR_ERR_NOT_IMPLEMENTED', 501, 'Not implemented', `${operation.ref} answers ${operation.outputRawFormat}, which can only be decoded with its schema: add "outputSchema" to the operation (a mapped output or a step needs the decoded answer)`)
+    : undefined;
+  const makeDecoder = (): Decoder => prepareDecoder(operation.outputRawFormat, operation.outputSchema !== undefined ? { outputSchema: operation.outputSchema } : {});
+  let decoder: Decoder | undefined = decodes && !missingSchema ? makeDecoder() : undefined;
   const what = (sent: SentCall) => `${sent.request.method} ${sent.request.origin}${sent.request.path.split('?')[0]}`;
   return {
     operation,
     async send(args, signal) {
+      if (missingSchema) throw missingSchema;
       const request = buildUpstreamRequest(plan, { args, variables: deps.variables });
       return { request, response: await sendUpstream(deps.pools, request, deps.timeouts, signal) };
     },
     read(sent) {
-      return readLimited(sent.response.body as unknown as AsyncIterable<Buffer>, deps.maxResponseBytes, () => what(sent));
+      return readBody(sent.response.body as unknown as AsyncIterable<Buffer>, sent.response.headers, deps.maxResponseBytes, () => what(sent));
     },
     decode(body, sent) {
       decoder ??= makeDecoder();
       try {
-        return decoder(body);
+        const value = decoder(body);
+        if (valueNestingExceeds(value, MAX_JSON_DEPTH)) throw new Error(`it is nested deeper than ${MAX_JSON_DEPTH} levels`);
+        return value;
       } catch (e) {
         throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable',
           `${what(sent)} answered ${sent.response.statusCode} with a body that is not valid ${operation.outputRawFormat}: ${(e as Error).message.split('\n')[0]}`);

@@ -13,6 +13,7 @@ import { variableSource } from '../spec/binds.js';
 import type { UpstreamPools } from '../consume/pools.js';
 import { upstreamFailure, type Timeouts } from '../consume/send.js';
 import { prepareAuthentication } from '../consume/auth.js';
+import { headerValueProblem } from '../consume/header-value.js';
 import { InvokeError } from '../consume/errors.js';
 import { safeHeaders } from '../consume/safe-headers.js';
 import type { InvokeResult } from './invoker.js';
@@ -169,8 +170,8 @@ function prepareFixed(api: ConsumedApi, deps: ForwardDeps): Fixed | InvokeError 
       if (p.value === undefined) continue;
       const value = render(p.value, `${api.namespace} ${p.in} parameter ${p.name}`);
       if (p.in === 'header') {
-        if (/[\r\n\0]/.test(value)) {
-          throw new InvokeError('NR_ERR_VARIABLE_UNSET', 500, 'Bind variable not usable', `${api.namespace} header parameter ${p.name}: its bound value holds CR, LF or NUL`);
+        if (headerValueProblem(value)) {
+          throw new InvokeError('NR_ERR_VARIABLE_UNSET', 500, 'Bind variable not usable', `${api.namespace} header parameter ${p.name}: its bound value cannot be sent as a header (${headerValueProblem(value)})`);
         }
         headers.push([p.name.toLowerCase(), value]);
       } else if (p.in === 'query') query.push(`${encodeURIComponent(p.name)}=${encodeURIComponent(value)}`);

@@ -95,7 +95,7 @@ function buildOutputSchema(ctx: BuildContext, format: OutputFormat, raw: string 
   if (format !== 'avro' && format !== 'protobuf') return raw;
   if (raw === undefined) {
     // the reference engine's own avro/protobuf fixtures omit it: pass-through still works, decoding cannot
-    ctx.warn('NR_WARN_OUTPUT_SCHEMA_MISSING', pointer.replace(/\/outputSchema$/, '/outputRawFormat'), `outputRawFormat ${format} without "outputSchema" (the ${format === 'avro' ? '.avsc' : '.proto'} file that describes the body): the body passes through, but mapped outputs and steps over it answer 502`);
+    ctx.warn('NR_WARN_OUTPUT_SCHEMA_MISSING', pointer.replace(/\/outputSchema$/, '/outputRawFormat'), `outputRawFormat ${format} without "outputSchema" (the ${format === 'avro' ? '.avsc' : '.proto'} file that describes the body): the body passes through, but mapped outputs and steps over it answer 501`);
     return undefined;
   }
   const [file, fragment] = format === 'protobuf' ? splitFragment(raw) : [raw, undefined];

@@ -9,6 +9,7 @@ import type { Invoker } from '../../invoke/invoker.js';
 import { compileTools } from './tools.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { serverOptions } from '../logging.js';
+import { installJsonParser } from '../json-body.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 
 export interface McpAdapterOptions {
@@ -22,8 +23,12 @@ export interface McpAdapterOptions {
   readonly auth?: PreparedInboundAuth;
 }
 
+/** JSON-RPC request bodies larger than this are refused (413, JSON-RPC -32600). */
+const MCP_BODY_LIMIT = 4 * 1024 * 1024;
+
 export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpAdapterOptions): FastifyInstance {
-  const app = Fastify(serverOptions(options.logger, 4 * 1024 * 1024));
+  const app = Fastify(serverOptions(options.logger, MCP_BODY_LIMIT));
+  installJsonParser(app);
   const tools = compileTools(adapter, invoker, options.maxResponseBytes);
   const checkOrigin = isLoopback(options.host);
 
@@ -61,9 +66,13 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'internal error');
-    return reply.code(status).header('content-type', 'application/json').send(
-      JSON.stringify({ jsonrpc: '2.0', error: { code: status === 400 ? -32700 : -32603, message: status === 400 ? `Parse error: ${err.message}` : 'Internal error' }, id: null }),
-    );
+    const [code, message] =
+      status === 400 ? [-32700, `Parse error: ${err.message}`]
+      : status === 413 ? [-32600, `Invalid request: the body is larger than ${MCP_BODY_LIMIT / 1024 / 1024} MiB (NR_ERR_BODY_TOO_LARGE)`]
+      : status === 415 ? [-32600, `Invalid request: the body must be JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')} (NR_ERR_UNSUPPORTED_MEDIA_TYPE)`]
+      : status < 500 ? [-32600, `Invalid request: ${err.message}`]
+      : [-32603, 'Internal error'];
+    return reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
   });
   return app;
 }

@@ -18,6 +18,7 @@ import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
 import { registerForwardRoutes } from './forward-routes.js';
 import { sendProblem, sendResult } from './reply.js';
 import { serverOptions } from '../logging.js';
+import { installJsonParser } from '../json-body.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 
 export interface RestAdapterOptions {
@@ -39,6 +40,7 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app);
 
   if (isLoopback(options.host)) {
     app.addHook('onRequest', async (req, reply) => {
