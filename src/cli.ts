@@ -23,6 +23,8 @@ Options:
   --log-level LEVEL          fatal, error, warn, info (default), debug, trace or silent
   --timeout MS               upstream response timeout (default 30000)
   --connect-timeout MS       upstream connect timeout (default 10000)
+  --request-timeout MS       time a client has to send a whole request (default 30000; headers within 10000)
+  --drain-timeout MS         on SIGTERM/SIGINT, how long running calls may finish (default 10000; then 503)
   -h, --help                 this text
   -v, --version              the version
 
@@ -47,6 +49,8 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
         'log-level': { type: 'string' },
         timeout: { type: 'string' },
         'connect-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'drain-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -77,7 +81,9 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   const { startRuntime } = await import('./runtime.js');
   const { startupSummary } = await import('./startup-summary.js');
   let runtime: Runtime;
+  let drainMs: number | undefined;
   try {
+    drainMs = values['drain-timeout'] !== undefined ? millis(values['drain-timeout'], '--drain-timeout') : undefined;
     const logLevel = values['log-level'] ?? 'info';
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--log-level ${logLevel}: expected fatal, error, warn, info, debug, trace or silent`);
     runtime = await startRuntime({
@@ -87,6 +93,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
       ports: pairs(values.port ?? [], '--port', portNumber),
       ...(values.host !== undefined ? { host: values.host } : {}),
       logLevel,
+      ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
       invoker: {
         ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
         ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
@@ -98,7 +105,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   tuneHeap();
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
   (stdio ? io.err : io.out)(startupSummary(runtime));
-  return closeOnSignal(() => runtime.close(), stdio ? io.err : io.out);
+  return closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
 }
 
 function validate(files: readonly string[], strict: boolean, io: Out): number {

@@ -46,8 +46,8 @@ async function demo(): Promise<number> {
     'Ctrl-C stops.',
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  return closeOnSignal(async () => {
-    await runtime.close();
+  return closeOnSignal(async (ms) => {
+    await runtime.close(ms);
     await sandbox?.close();
   }, (s) => process.stdout.write(s + '\n'));
 }

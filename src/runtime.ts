@@ -12,6 +12,7 @@ import { buildMcpApp } from './expose/mcp/mcp-adapter.js';
 import { compileTools } from './expose/mcp/tools.js';
 import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter.js';
 import { prepareInboundAuth } from './expose/inbound-auth.js';
+import { trackRequests, type Drain } from './expose/drain.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
 
@@ -27,6 +28,8 @@ export interface ServeOptions {
   readonly logLevel?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly invoker?: Partial<InvokerOptions>;
+  /** ms a client has to send a whole request (default 30 s; headers within 10 s) */
+  readonly requestTimeoutMs?: number;
   /** where logs go (default stdout; stderr when an MCP adapter uses stdio) */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -45,11 +48,18 @@ export interface Runtime {
   readonly models: readonly CapabilityModel[];
   readonly adapters: readonly StartedAdapter[];
   readonly warnings: readonly Diagnostic[];
-  /** stop accepting, let in-flight calls finish, close upstream pools */
-  close(): Promise<void>;
+  /**
+   * Stop accepting, close idle and half-received connections, let running calls finish for up to
+   * `drainMs` (default 10 s; then each gets a 503), close the upstream pools.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export { RuntimeError };
+
+export const DEFAULT_DRAIN_MS = 10_000;
+/** Time a client has to send a whole request, headers and body (probe F6); `--request-timeout`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));
@@ -61,6 +71,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const logger = options.logLevel === 'silent' ? false : { level: options.logLevel ?? 'info', stream: options.logStream ?? (usesStdio ? process.stderr : process.stdout) };
 
   const apps: FastifyInstance[] = [];
+  const drains: Drain[] = [];
   const closers: (() => Promise<void>)[] = [];
   const adapters: StartedAdapter[] = [];
   try {
@@ -73,16 +84,16 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
         if (adapter.type === 'skill') {
           const host = options.host ?? adapter.address;
           const app = buildSkillApp(adapter, { logger, host, ...(auth ? { auth } : {}), endpointOf: (ns) => endpoints.get(ns), operationOf: restOperationLookup(model.exposes) });
-          adapters.push(await listen(app, adapter, model.file, options, apps));
+          adapters.push(await listen(app, adapter, model.file, options, apps, drains));
         } else if (adapter.type === 'rest') {
           const app = buildRestApp(adapter, invoker, { logger, host: options.host ?? adapter.address, ...(auth ? { auth } : {}) });
-          const started = await listen(app, adapter, model.file, options, apps);
+          const started = await listen(app, adapter, model.file, options, apps, drains);
           endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: started.url });
           adapters.push(started);
         } else if (adapter.type === 'mcp' && adapter.transport === 'http') {
           const host = options.host ?? adapter.address;
           const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, maxResponseBytes: invoker.maxResponseBytes, host, ...(auth ? { auth } : {}) });
-          const started = await listen(app, adapter, model.file, options, apps);
+          const started = await listen(app, adapter, model.file, options, apps, drains);
           endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: started.url });
           adapters.push(started);
         } else if (adapter.type === 'mcp') {
@@ -105,20 +116,23 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     models,
     adapters,
     warnings: loaded.flatMap((l) => l.warnings),
-    close: () =>
+    close: (drainMs = DEFAULT_DRAIN_MS) =>
       (closing ??= (async () => {
-        // A keep-alive connection busy at close() time stays open after its response; closing idle
-        // connections as they free up lets the servers finish as soon as in-flight calls are done.
-        const sweep = setInterval(() => apps.forEach((a) => a.server.closeIdleConnections()), 50);
-        await Promise.allSettled(apps.map((a) => a.close()));
-        clearInterval(sweep);
+        // stop accepting; idle and half-received connections go at once, running calls get until the deadline
+        const closed = apps.map((a) => a.close());
+        await Promise.all(drains.map((d) => d.begin(drainMs)));
+        await Promise.allSettled(closed);
         await Promise.allSettled(closers.map((c) => c()));
       })()),
   };
 }
 
-async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | SkillAdapter, file: string, options: ServeOptions, apps: FastifyInstance[]): Promise<StartedAdapter> {
+async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | SkillAdapter, file: string, options: ServeOptions, apps: FastifyInstance[], drains: Drain[]): Promise<StartedAdapter> {
   const host = options.host ?? adapter.address;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  app.server.requestTimeout = requestTimeout;
+  app.server.headersTimeout = Math.min(requestTimeout, 10_000);
+  const drain = trackRequests(app);
   const port = options.ports?.get(adapter.namespace) ?? adapter.port!;
   try {
     await app.listen({ host, port });
@@ -130,6 +144,7 @@ async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | 
     throw e;
   }
   apps.push(app);
+  drains.push(drain);
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;

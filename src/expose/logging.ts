@@ -2,6 +2,7 @@
  * Fastify settings shared by every adapter, with one log line per request at info (method, path
  * without query, status, ms) and nothing from headers, so no credential can reach the log.
  */
+import type { ServerOptions } from 'node:http';
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 
 class OneLinePerRequest extends LogController {
@@ -14,12 +15,16 @@ class OneLinePerRequest extends LogController {
   }
 }
 
-export function serverOptions(logger: FastifyServerOptions['logger'] | false, bodyLimit: number): FastifyServerOptions {
+export function serverOptions(logger: FastifyServerOptions['logger'] | false, bodyLimit: number): FastifyServerOptions & { http: ServerOptions } {
   return {
     logger: logger ?? false,
     logController: new OneLinePerRequest(),
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // bounds on a slow client (probe F6); the runtime sets the request and headers timeouts it was given
+    requestTimeout: 30_000,
+    // how often Node checks those timeouts (its default, 30 s, would let a trickling client hold on that long past them)
+    http: { connectionsCheckingInterval: 1_000 },
   };
 }

@@ -57,8 +57,8 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
   for (const url of ['/mcp', '/']) {
     app.post(url, handle);
-    app.get(url, handle);
-    app.delete(url, handle);
+    // stateless: no server-initiated stream to hold open, no session to delete (probe F5)
+    app.route({ method: ['GET', 'DELETE'], url, handler: notStateful });
   }
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ error: 'NR_ERR_ROUTE_NOT_FOUND', detail: `the MCP endpoint is /mcp (or /), not ${req.url.split('?')[0]}` })),
@@ -75,6 +75,13 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     return reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
   });
   return app;
+}
+
+/** GET (a server-to-client event stream) and DELETE (end a session) have no meaning for a stateless server. */
+async function notStateful(req: FastifyRequest, reply: FastifyReply) {
+  return reply.code(405).header('allow', 'POST').header('content-type', 'application/json').send(
+    JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST (${req.method} opens no stream and ends no session)` }, id: null }),
+  );
 }
 
 /**

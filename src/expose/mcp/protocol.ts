@@ -33,10 +33,11 @@ export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntr
   if (!list) definitions.set(tools, (list = [...tools.values()].map((t) => t.definition)));
   const result = { tools: list };
   server.setRequestHandler(ListToolsRequestSchema, async () => result);
-  server.setRequestHandler(CallToolRequestSchema, async (req) => {
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const tool = tools.get(req.params.name);
     if (!tool) throw new ProtocolError(INVALID_PARAMS, `Unknown tool: ${req.params.name} (tools: ${[...tools.keys()].join(', ')})`);
-    return tool.run(req.params.arguments ?? {});
+    // aborted when the client cancels the request or its connection closes (probe F8)
+    return tool.run(req.params.arguments ?? {}, extra.signal);
   });
   return server;
 }

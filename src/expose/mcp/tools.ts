@@ -15,7 +15,7 @@ export const INVALID_PARAMS = -32602;
 
 export interface ToolEntry {
   readonly definition: Tool;
-  readonly run: (args: Record<string, unknown>) => Promise<CallToolResult>;
+  readonly run: (args: Record<string, unknown>, signal?: AbortSignal) => Promise<CallToolResult>;
 }
 
 /** Tools compiled once; shared by every per-request SDK Server (HTTP) or by the stdio server. */
@@ -26,7 +26,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseB
     const visibleInputs = op.inputs.filter((i) => !i.credential);  // constants are set by checkInputs, never taken from arguments
     tools.set(op.name, {
       definition: toolDefinition(op),
-      run: async (args) => {
+      run: async (args, signal) => {
         let inputs: Record<string, unknown>;
         try {
           inputs = checkInputs(visibleInputs, args, { fromStrings: false, unknown: 'reject' });
@@ -34,7 +34,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseB
           throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
         }
         try {
-          return await toolResult(await invoke(inputs), maxResponseBytes, `tool ${op.name}`);
+          return await toolResult(await invoke(inputs, signal), maxResponseBytes, `tool ${op.name}`);
         } catch (e) {
           if (e instanceof InvokeError) {
             if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);

@@ -19,6 +19,7 @@ import { registerForwardRoutes } from './forward-routes.js';
 import { sendProblem, sendResult } from './reply.js';
 import { serverOptions } from '../logging.js';
 import { installJsonParser } from '../json-body.js';
+import { callSignal } from '../drain.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 
 export interface RestAdapterOptions {
@@ -182,7 +183,8 @@ function operationHandler(op: ExposedOperation, invoker: Invoker, adapterOwnsAut
       if (v !== undefined) raw[names[i]!] = v;
     }
     const inputs = checkInputs(op.inputs, raw, { fromStrings: true });
-    const result = await invoke(inputs);
+    // a caller who goes away (or a shutdown's deadline) cancels its upstream call (probe F7, F8)
+    const result = await invoke(inputs, callSignal(req));
     return sendResult(reply, result);
   };
 }
