@@ -16,6 +16,11 @@ export interface UpstreamRequest {
   readonly method: HttpMethod;
   readonly headers: Record<string, string>;
   readonly body?: string | FormData;
+  /**
+   * `METHOD origin/path` for messages: bind values are shown as `{{NAME}}`, never rendered (a token in
+   * a path must not reach a caller's error), and the query is left out.
+   */
+  readonly label: string;
 }
 
 export interface PreparedRequest {
@@ -107,7 +112,8 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
   if (authQuery) addQuery(authQuery.name, authQuery.value);
 
   if (qs) path += (path.includes('?') ? '&' : '?') + qs;
-  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}) };
+  const label = `${operation.method} ${plan.staticBase ? plan.staticBase.origin + plan.staticBase.basePath : api.baseUri.source}${pathLabel(operation, scope)}`;
+  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}), label };
 }
 
 type Render = (t: Template, what: string, encode?: (s: string) => string) => string;
@@ -122,6 +128,19 @@ function renderServerSide(t: Template, what: string, scope: CallScope): string {
  * Path placeholders become one encoded segment each; an empty value, `.` or `..` is refused, since it
  * would name another resource once a server or proxy normalises the path (probe F2, F3).
  */
+/** The operation's path for messages: the caller's values filled in, bind variables named, not shown. */
+function pathLabel(operation: ConsumedOperation, scope: CallScope): string {
+  let out = '';
+  for (const part of operation.path.parts) {
+    if (typeof part === 'string') out += part;
+    else {
+      const v = scope.args.get(part.ref);
+      out += v !== undefined && v !== null ? encodeURIComponent(typeof v === 'object' ? JSON.stringify(v) : String(v)) : `{{${part.ref}}}`;
+    }
+  }
+  return out;
+}
+
 function renderPath(operation: ConsumedOperation, lookup: (ref: string) => string | undefined, scope: CallScope): string {
   const r = renderTemplate(operation.path, lookup, (v, ref) => {
     if (v === '' || v === '.' || v === '..') {
@@ -191,7 +210,9 @@ function renderBodySpec(spec: RequestBodySpec, plan: PreparedRequest, scope: Cal
       headers['content-type'] ??= TEXT_TYPES[spec.type]!;
       return render(spec.data, 'body');
     case 'raw': {
-      if (/^\s*[[{]/.test(spec.data.source)) {
+      // JSON when the text itself starts an object or array (a body that is one {{placeholder}} is not)
+      const first = spec.data.parts[0];
+      if (typeof first === 'string' && /^\s*[[{]/.test(first)) {
         headers['content-type'] ??= 'application/json';
         return renderJsonText(spec.data, scope);
       }
@@ -200,7 +221,8 @@ function renderBodySpec(spec: RequestBodySpec, plan: PreparedRequest, scope: Cal
     }
     case 'formUrlEncoded': {
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
-      if ('source' in spec.data) return render(spec.data as Template, 'body');
+      // a pre-encoded form: each value is encoded, so it cannot add fields (`bob&role=admin`)
+      if ('source' in spec.data) return render(spec.data as Template, 'body', (v) => encodeURIComponent(v));
       const form = new URLSearchParams();
       for (const [k, t] of spec.data as ReadonlyMap<string, Template>) form.append(k, render(t, `body field ${k}`));
       return form.toString();

@@ -36,16 +36,16 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
   // a status no HTTP client can pass on (999) is a broken upstream, not a 500 of ours (probe F11)
   if (res.statusCode < 200 || res.statusCode > 599) {
     discardBody(res.body as unknown as NodeJS.ReadableStream);
-    throw new InvokeError('NR_ERR_UPSTREAM_BAD_STATUS', 502, 'Upstream answered an invalid status', `${req.method} ${req.origin}${req.path.split('?')[0]} answered status ${res.statusCode}, which is not an HTTP status a caller can receive`);
+    throw new InvokeError('NR_ERR_UPSTREAM_BAD_STATUS', 502, 'Upstream answered an invalid status', `${req.label} answered status ${res.statusCode}, which is not an HTTP status a caller can receive`);
   }
   return res;
 }
 
-export function upstreamFailure(e: unknown, req: { origin: string; method: string; path: string }): InvokeError {
+export function upstreamFailure(e: unknown, req: { origin: string; method: string; path: string; label?: string }): InvokeError {
   if (e instanceof InvokeError) return e;
   const err = e as { code?: string; name?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? err.name ?? 'unknown';
-  const target = `${req.method} ${req.origin}${req.path.split('?')[0]}`;
+  const target = req.label ?? `${req.method} ${req.origin}${req.path.split('?')[0]}`;
   if (TIMEOUT.has(code)) return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${target} did not answer in time (${code})`);
   if (err.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new InvokeError('NR_ERR_CALL_ABORTED', 499, 'Call aborted', `${target}: the caller went away`);
   if (UNREACHABLE.has(code)) return new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${target} could not be reached (${code})`);

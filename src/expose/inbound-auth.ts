@@ -22,6 +22,10 @@ export interface PreparedInboundAuth {
   readonly check: InboundCheck;
   /** the credential travels in `Authorization`: that header is the adapter's, never the upstream's */
   readonly usesAuthorization: boolean;
+  /** an API key sent as this query parameter is the adapter's: never an input, never forwarded */
+  readonly queryKey?: string;
+  /** an API key sent in this (lower-cased) header is the adapter's too */
+  readonly headerKey?: string;
 }
 
 export function prepareInboundAuth(namespace: string, auth: Authentication | undefined, variables: ReadonlyMap<string, BoundVariable>): PreparedInboundAuth | undefined {
@@ -57,6 +61,7 @@ export function prepareInboundAuth(namespace: string, auth: Authentication | und
       const header = auth.key.toLowerCase();
       return {
         usesAuthorization: header === 'authorization',
+        ...(auth.placement === 'query' ? { queryKey: auth.key } : { headerKey: header }),
         check: (headers, rawQuery) => {
           const sent = auth.placement === 'query' ? queryValue(rawQuery, auth.key) : single(headers[header]);
           if (sent === undefined) return refused(401, 'NR_ERR_UNAUTHENTICATED', `send the API key in ${where}`, challenge);

@@ -44,7 +44,7 @@ export function prepareCall(api: ConsumedApi, operation: ConsumedOperation, deps
     : undefined;
   const makeDecoder = (): Decoder => prepareDecoder(operation.outputRawFormat, operation.outputSchema !== undefined ? { outputSchema: operation.outputSchema } : {});
   let decoder: Decoder | undefined = decodes && !missingSchema ? makeDecoder() : undefined;
-  const what = (sent: SentCall) => `${sent.request.method} ${sent.request.origin}${sent.request.path.split('?')[0]}`;
+  const what = (sent: SentCall) => sent.request.label;
   return {
     operation,
     async send(args, signal) {

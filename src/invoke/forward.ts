@@ -24,6 +24,8 @@ export interface ForwardRequest {
   readonly rest: string;
   /** the raw query string, without '?'; '' when none */
   readonly rawQuery: string;
+  /** query parameters of the caller's that are not forwarded (the adapter's own API key) */
+  readonly dropQuery?: ReadonlySet<string>;
   /** the caller's headers (`headersDistinct` keeps every value of a repeated header) */
   readonly headers: IncomingHttpHeaders | NodeJS.Dict<string[]>;
   /** the unread request body; ignored for GET and HEAD */
@@ -68,6 +70,8 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
   const authRenders = api.authentication !== undefined && credentialRenders(api.authentication, deps.variables);
   const trusted = spec.trustedHeaders.map((h) => h.toLowerCase()).filter((h) => !HOP_BY_HOP.has(h) && !h.startsWith('proxy-') && !BODY_HEADERS.has(h));
   const ref = `forward ${spec.path} → ${api.namespace}`;
+  // messages name the base URI as written: a bind value in it is never shown
+  const shownBase = deps.baseUriOverride ?? api.baseUri.source;
   const { pools, timeouts, maxRequestBytes } = deps;
 
   return async (req) => {
@@ -106,7 +110,9 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
     }
     const authQuery = applyAuth(headers as Record<string, string>, ref);
 
-    let query = req.rawQuery;
+    // the caller's parameters never shadow the server-side ones (most upstreams read the first value)
+    const serverSide = new Set([...queryNames(fixed.base.query), ...queryNames(fixed.query), ...(authQuery ? [authQuery.name] : []), ...(req.dropQuery ?? [])]);
+    let query = withoutParams(req.rawQuery, serverSide);
     const add = (part: string) => {
       if (part) query += (query === '' ? '' : '&') + part;
     };
@@ -128,7 +134,7 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
       });
     } catch (e) {
       if (tooLarge) throw bodyTooLarge(maxRequestBytes);
-      throw upstreamFailure(e, { origin: fixed.base.origin, method, path });
+      throw upstreamFailure(e, { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}` });
     }
     return { kind: 'stream', status: res.statusCode, headers: safeHeaders(res.headers, true), body: res.body as unknown as Readable & AsyncIterable<Buffer> };
   };
@@ -142,10 +148,29 @@ export function unsafePath(rest: string): string | undefined {
   if (rest.includes('\\')) return 'a backslash';
   if (/%(?:2f|5c)/i.test(rest)) return 'an encoded "/" or "\\" (%2F, %5C)';
   for (const segment of rest.split('/')) {
-    const dots = segment.replace(/%2e/gi, '.');
+    // `..;x` is `..` to Tomcat and Jetty (a path parameter after the dots)
+    const dots = segment.replace(/%2e/gi, '.').replace(/%3b/gi, ';').split(';')[0];
     if (dots === '.' || dots === '..') return `a "${segment}" segment`;
   }
   return undefined;
+}
+
+function queryNames(query: string): string[] {
+  return query === '' ? [] : query.split('&').map((part) => decodeName(part.split('=')[0]!));
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+/** `rawQuery` without the parameters named in `names`, the others kept byte for byte. */
+function withoutParams(rawQuery: string, names: ReadonlySet<string>): string {
+  if (rawQuery === '' || names.size === 0) return rawQuery;
+  return rawQuery.split('&').filter((part) => !names.has(decodeName(part.split('=')[0]!))).join('&');
 }
 
 /** The consumes-level `inputParameters` of `api` (server-side values every forwarded request carries). */

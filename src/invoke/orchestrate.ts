@@ -1,8 +1,8 @@
 /**
  * The orchestration engine (FEATURES §3–§6): the steps of a REST operation, MCP tool or aggregate
- * function, compiled once and run per call. Consecutive call steps that read none of each other's
- * outputs start together; the first failing step (in declaration order) ends the run with its own
- * status and body, and no step after it runs.
+ * function, compiled once and run per call. Consecutive GET call steps that read none of each
+ * other's outputs start together; the first failing step (in declaration order) ends the run with its
+ * own status and body, and no step after it is sent.
  */
 import { Readable } from 'node:stream';
 import type { BoundVariable, CallStep, ConsumedApi, ConsumedOutputParameter, ScriptStep, Step, StepsHandler } from '../spec/model.js';
@@ -104,18 +104,23 @@ export function bindSteps(opId: string, handler: StepsHandler, deps: Orchestrati
   };
 }
 
-/** Consecutive call steps that do not read each other run together; every other step runs alone. */
+/**
+ * Consecutive GET call steps that do not read each other run together; every other step runs alone,
+ * in order, so a step with effects (POST, PUT, PATCH, DELETE) is never sent before the steps declared
+ * ahead of it have succeeded.
+ */
 export function planWaves(steps: readonly Step[]): number[][] {
+  const reads = (s: Step) => s.kind === 'call' && s.operation.method === 'GET';
   const waves: number[][] = [];
   let current: number[] = [];
   steps.forEach((step, i) => {
-    const joins = step.kind === 'call' && current.length > 0 && current.every((j) => steps[j]!.kind === 'call' && !step.dependsOn.includes(j));
+    const joins = reads(step) && current.length > 0 && current.every((j) => reads(steps[j]!) && !step.dependsOn.includes(j));
     if (!joins && current.length) {
       waves.push(current);
       current = [];
     }
     current.push(i);
-    if (step.kind !== 'call') {
+    if (!reads(step)) {
       waves.push(current);
       current = [];
     }
@@ -167,7 +172,16 @@ async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunSco
     const v = ev(scope);
     if (v !== undefined) args.set(target, v);
   }
-  const sent: SentCall = await c.call.send(args, signal);
+  let sent: SentCall;
+  try {
+    sent = await c.call.send(args, signal);
+  } catch (e) {
+    // a value the step takes from an earlier step's answer is the upstream's fault, not the caller's
+    if (e instanceof InvokeError && e.code === 'NR_ERR_BAD_INPUT' && e.invalidParams.every((p) => !(p.name in scope.inputs) && c.args.some(([t]) => t === p.name))) {
+      throw new InvokeError('NR_ERR_STEP_ARGUMENT', 502, 'Step argument unusable', `the request could not be built from earlier steps' answers: ${e.detail}`);
+    }
+    throw e;
+  }
   const status = sent.response.statusCode;
   const headers = safeHeaders(sent.response.headers, false);
   if (status === 204 || status === 304) discardBody(sent.response.body as unknown as NodeJS.ReadableStream);

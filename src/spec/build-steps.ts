@@ -302,7 +302,7 @@ function scalarTypeAt(node: OutputNode, target: readonly string[]): string | und
     if (!cur) return undefined;
     cur = cur.kind === 'named' ? cur.fields.get(key) : cur.kind === 'object' ? cur.properties.get(key) : undefined;
   }
-  return cur?.kind === 'scalar' && cur.type !== 'string' ? cur.type : undefined;
+  return cur?.kind === 'scalar' ? cur.type : undefined;
 }
 
 function escapePointer(key: string): string {

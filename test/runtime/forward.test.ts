@@ -300,8 +300,10 @@ describe('REST forward: requests as the upstream sees them', () => {
     expect(put.status).toBe(200);
     expect(upstream.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual(['POST /base/x {"a":1}', 'PUT /base/x/y {"a":2}']);
     upstream.requests.length = 0;
+    // {path} takes the rest of the URL for the declared operation too (FEATURES §7(d))
     const deeper = await call(`${rt.rest}/hybrid/a/b`);
-    expect(deeper.status).toBe(404);
+    expect(deeper.status).toBe(200);
+    expect(deeper.json).toEqual({ source: 'operation' });
     expect(upstream.requests).toHaveLength(0);
   });
 

@@ -29,14 +29,14 @@ export function forwardUrls(spec: ForwardSpec): string[] {
  * Registers every forward resource of `adapter` on `app`. `taken` holds `METHOD url` pairs operation
  * routes already use (they win).
  */
-export function registerForwardRoutes(app: FastifyInstance, adapter: RestAdapter, invoker: Invoker, taken: ReadonlySet<string>): void {
+export function registerForwardRoutes(app: FastifyInstance, adapter: RestAdapter, invoker: Invoker, taken: ReadonlySet<string>, dropQuery?: ReadonlySet<string>): void {
   if (adapter.forwards.length === 0) return;
   const bound = adapter.forwards.map((spec) => ({ spec, invoke: invoker.bindForward(spec) }));
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
     for (const { spec, invoke } of bound) {
-      const handler = forwardHandler(spec, invoke);
+      const handler = forwardHandler(spec, invoke, dropQuery);
       for (const url of forwardUrls(spec)) {
         const methods = forwardMethods(spec).filter((m) => !taken.has(`${m} ${url}`));
         if (methods.length) scope.route({ method: methods, url, exposeHeadRoute: false, handler });
@@ -45,11 +45,11 @@ export function registerForwardRoutes(app: FastifyInstance, adapter: RestAdapter
   });
 }
 
-function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation) {
+function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation, dropQuery: ReadonlySet<string> | undefined) {
   // Segments of the prefix, skipped on the raw URL (the router matched them, maybe percent-decoded).
   const skip = spec.prefix === '' ? 0 : spec.prefix.split('/').length - 1;
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    const url = req.raw.url ?? '/';
+    const url = originForm(req.raw.url ?? '/');
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rest = spec.wildcard ? rawPath.split('/').slice(1 + skip).join('/') : '';
@@ -61,6 +61,7 @@ function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation) {
         method: req.method,
         rest,
         rawQuery: q < 0 ? '' : url.slice(q + 1),
+        ...(dropQuery ? { dropQuery } : {}),
         headers: req.raw.headersDistinct,
         ...(body !== undefined ? { body } : {}),
         signal: aborted.signal,
@@ -72,4 +73,15 @@ function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation) {
       throw e;
     }
   };
+}
+
+/** An absolute-form request target (`GET http://host/p?q`) reduced to its path and query. */
+function originForm(target: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return target;
+  try {
+    const u = new URL(target);
+    return u.pathname + u.search;
+  } catch {
+    return target;
+  }
 }

@@ -15,7 +15,7 @@ import { compileJsonPath } from '../../spec/json-path.js';
 import { PROBLEM_CONTENT_TYPE, problem, problemFromInvokeError } from '../problem.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
-import { registerForwardRoutes } from './forward-routes.js';
+import { forwardUrls, registerForwardRoutes } from './forward-routes.js';
 import { sendProblem, sendResult } from './reply.js';
 import { serverOptions } from '../logging.js';
 import { installJsonParser } from '../json-body.js';
@@ -54,16 +54,21 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
 
   installInboundAuth(app, options.auth);
 
+  // on a resource that also forwards, `{path}` takes the rest of the URL for its operations too (FEATURES §7)
+  const wildcards = new Map(adapter.forwards.filter((f) => f.wildcard).map((f) => [f.path, f] as const));
   const methodsByPath = new Map<string, Set<string>>();
   for (const op of adapter.operations) {
-    const url = toFastifyPath(op.path!);
-    methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
-    app.route({ method: op.method!, url, handler: operationHandler(op, invoker, options.auth?.usesAuthorization ?? false) });
+    const forward = wildcards.get(op.path!);
+    const urls = forward ? forwardUrls(forward) : [toFastifyPath(op.path!)];
+    for (const url of urls) {
+      methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
+      app.route({ method: op.method!, url, handler: operationHandler(op, invoker, options.auth, forward !== undefined) });
+    }
   }
   // A resource with both operations and `forward`: the forward takes every method the operations do not.
-  const forwarded = new Set(adapter.forwards.map((f) => toFastifyPath(f.path)));
+  const forwarded = new Set(adapter.forwards.flatMap((f) => [toFastifyPath(f.path), ...forwardUrls(f)]));
   const taken = new Set([...methodsByPath].flatMap(([url, methods]) => [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].map((m) => `${m} ${url}`)));
-  registerForwardRoutes(app, adapter, invoker, taken);
+  registerForwardRoutes(app, adapter, invoker, taken, options.auth?.queryKey !== undefined ? new Set([options.auth.queryKey]) : undefined);
   for (const [url, methods] of methodsByPath) {
     if (forwarded.has(url)) continue;
     const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
@@ -144,23 +149,26 @@ function bodyErrorDetail(err: Error & { code?: string }): string {
 }
 
 /**
- * `adapterOwnsAuthorization`: the caller's Authorization authenticated it to this adapter, so it never
- * becomes the upstream credential by pass-through (FEATURES §10, credential isolation).
+ * `auth`: the credential a caller presents to this adapter (its Authorization, its API key) is the
+ * adapter's; it never becomes an upstream value by pass-through or inference (FEATURES §10,
+ * credential isolation). Only an input the operation declares itself can read that header.
  */
-function operationHandler(op: ExposedOperation, invoker: Invoker, adapterOwnsAuthorization: boolean) {
+function operationHandler(op: ExposedOperation, invoker: Invoker, auth: PreparedInboundAuth | undefined, restOfPath = false) {
   const invoke = invoker.bind(op);
   const readers = op.inputs.map((input) => {
     const param = safeParamName(input.name);
     const header = input.name.toLowerCase();
-    const ownHeader = adapterOwnsAuthorization && header === 'authorization' && input.credential;
+    const implicit = input.credential || op.inputsInferred;
+    const ownHeader = implicit && ((auth?.usesAuthorization === true && header === 'authorization') || auth?.headerKey === header);
+    const ownQuery = auth?.queryKey === input.name;
     const bodyPath = input.bodyPath !== undefined ? compileJsonPath(input.bodyPath) : undefined;
     const wholeBody = input.in === 'body' && input.name === 'body' && op.inputs.filter((i) => i.in === 'body').length === 1;
     return (req: FastifyRequest): unknown => {
       switch (input.in) {
         case 'path':
-          return (req.params as Record<string, string>)[param];
+          return restOfPath && input.name === 'path' ? (req.params as Record<string, string>)['*'] ?? '' : (req.params as Record<string, string>)[param];
         case 'query':
-          return (req.query as Record<string, unknown>)[input.name];
+          return ownQuery ? undefined : (req.query as Record<string, unknown>)[input.name];
         case 'header':
           return ownHeader ? undefined : req.headers[header];
         case 'cookie':
