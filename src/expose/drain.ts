@@ -9,10 +9,9 @@ import { PROBLEM_CONTENT_TYPE, problem } from './problem.js';
 interface Tracked {
   readonly req: FastifyRequest;
   readonly reply: FastifyReply;
-  /** aborted when the caller goes away or the drain deadline passes: the upstream call is cancelled */
-  readonly call: AbortController;
-  /** the whole request arrived and its handler runs */
-  running: boolean;
+  /** created when a handler asks for it; aborted when the caller goes away or the deadline passes */
+  call?: AbortController;
+  gone: boolean;
 }
 
 export interface Drain {
@@ -24,32 +23,37 @@ const byRequest = new WeakMap<FastifyRequest, Tracked>();
 
 /** The signal a handler passes to the invoker for this request (probe F8). */
 export function callSignal(req: FastifyRequest): AbortSignal | undefined {
-  return byRequest.get(req)?.call.signal;
+  const t = byRequest.get(req);
+  if (!t) return undefined;
+  t.call ??= new AbortController();
+  if (t.gone) t.call.abort();
+  return t.call.signal;
 }
 
+/** One synchronous hook and one close listener per request: this runs on every call's hot path. */
 export function trackRequests(app: FastifyInstance): Drain {
   const live = new Set<Tracked>();
   let closing = false;
-  app.addHook('onRequest', async (req, reply) => {
-    const t: Tracked = { req, reply, running: false, call: new AbortController() };
+  app.addHook('onRequest', (req, reply, done) => {
+    const t: Tracked = { req, reply, gone: false };
     live.add(t);
     byRequest.set(req, t);
     reply.raw.once('close', () => {
       live.delete(t);
-      if (!reply.raw.writableFinished) t.call.abort();
+      if (!reply.raw.writableFinished) {
+        t.gone = true;
+        t.call?.abort();
+      }
     });
+    done();
   });
-  app.addHook('preHandler', async (req) => {
-    const t = byRequest.get(req);
-    if (t) t.running = true;
-  });
-  // the MCP adapter hijacks its replies, so preHandler is the last hook it passes; a request that
-  // arrives while closing is refused by fastify itself (return503OnClosing)
+  // a request that arrives while closing is refused by fastify itself (return503OnClosing)
   return {
     async begin(deadlineMs) {
       if (closing) return;
       closing = true;
-      for (const t of live) if (!t.running) t.req.raw.socket.destroy();
+      // a request whose body has not fully arrived has no running call yet: it goes now
+      for (const t of live) if (!t.req.raw.complete) t.req.raw.socket.destroy();
       app.server.closeIdleConnections();
       const started = Date.now();
       while (live.size > 0 && Date.now() - started < deadlineMs) {
@@ -57,7 +61,8 @@ export function trackRequests(app: FastifyInstance): Drain {
         app.server.closeIdleConnections();
       }
       for (const t of live) {
-        t.call.abort();
+        t.gone = true;
+        t.call?.abort();
         const res = t.reply.raw;
         if (!res.headersSent && !res.destroyed) {
           const body = JSON.stringify(problem('NR_ERR_SHUTTING_DOWN', 503, 'Service shutting down', `the server is stopping and this call did not finish within the ${deadlineMs / 1000} s drain deadline`, t.req.url.split('?')[0]));

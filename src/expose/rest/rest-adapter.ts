@@ -44,11 +44,10 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
   installJsonParser(app);
 
   if (isLoopback(options.host)) {
-    app.addHook('onRequest', async (req, reply) => {
-      if (!isLocalRequest(req.headers.host, req.headers.origin)) {
-        return sendProblem(reply, problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
-          'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', req.url.split('?')[0]));
-      }
+    app.addHook('onRequest', (req, reply, done) => {
+      if (isLocalRequest(req.headers.host, req.headers.origin)) return done();
+      void sendProblem(reply, problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
+        'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', req.url.split('?')[0]));
     });
   }
 
