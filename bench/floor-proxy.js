@@ -4,11 +4,15 @@
  *   GET /mapped/{small,large}  reads the whole body, JSON.parse, picks the same three fields as the
  *                              bench capability's mapped operation, JSON.stringify (what a mapped
  *                              output must at least cost)
+ *   GET /join                  the orchestration floor: GET /join/ship and GET /join/crew concurrently
+ *                              (Promise.all), both bodies read and parsed, the ship's crewIds looked up
+ *                              in the crew list ({ fullName, role } each), JSON.stringify of
+ *                              { id, name, crew } (what the bench capability's `steps` operation does)
  * The undici Pool has naftiko-run's settings (src/consume/pools.ts). Usage: node bench/floor-proxy.js PORT UPSTREAM_URL
  */
 import Fastify from 'fastify';
 import { Pool } from 'undici';
-import { HOST, SIZES } from './lib.js';
+import { HOST, SIZES, joinCrew } from './lib.js';
 
 const port = Number(process.argv[2] ?? 0);
 const upstream = process.argv[3];
@@ -34,6 +38,19 @@ for (const size of Object.keys(SIZES)) {
     return reply.code(statusCode).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(out));
   });
 }
+
+const getJson = async (path) => {
+  const { statusCode, body } = await pool.request({ path, method: 'GET', headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const chunks = [];
+  for await (const c of body) chunks.push(c);
+  if (statusCode < 200 || statusCode >= 300) throw new Error(`upstream ${path} answered ${statusCode}`);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+};
+
+app.get('/join', async (req, reply) => {
+  const [ship, crew] = await Promise.all([getJson('/join/ship'), getJson('/join/crew')]);
+  return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(joinCrew(ship, crew)));
+});
 
 await app.listen({ host: HOST, port });
 process.on('SIGTERM', () => {

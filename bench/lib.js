@@ -39,6 +39,52 @@ export function project(doc) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The orchestration documents: GET /join/ship (an object naming five crew members by id) and
+// GET /join/crew (twenty crew members). The orchestrated operation calls both, looks the ship's crewIds
+// up in the crew list and answers { id, name, crew: [{ fullName, role } × 5] }.
+
+const ROLES = ['captain', 'first officer', 'engineer', 'navigator', 'deckhand'];
+
+export function joinDocuments() {
+  const crew = [];
+  for (let i = 0; i < 20; i++) {
+    crew.push({
+      crewId: `CREW-${String(i + 1).padStart(3, '0')}`,
+      fullName: `Sailor ${String.fromCharCode(65 + i)}. Number${i + 1}`,
+      role: ROLES[i % ROLES.length],
+      nationality: ['NO', 'PT', 'JP', 'GR', 'PH'][i % 5],
+      yearsAtSea: 3 + ((i * 7) % 25),
+      certified: i % 4 !== 0,
+    });
+  }
+  const ship = {
+    id: 'IMO-9321483',
+    name: 'Northern Benchmark',
+    type: 'container',
+    flag: 'NO',
+    status: 'active',
+    yearBuilt: 2011,
+    crewIds: ['CREW-003', 'CREW-017', 'CREW-008', 'CREW-011', 'CREW-001'],
+  };
+  return { ship, crew };
+}
+
+export function joinBuffers() {
+  const { ship, crew } = joinDocuments();
+  return { ship: Buffer.from(JSON.stringify(ship)), crew: Buffer.from(JSON.stringify(crew)) };
+}
+
+/** The orchestrated operation's answer, written out by hand (the join floor does the same). */
+export function joinCrew(ship, crew) {
+  const names = [];
+  for (const id of ship.crewIds) {
+    const c = crew.find((e) => e.crewId === id);
+    if (c) names.push({ fullName: c.fullName, role: c.role });
+  }
+  return { id: ship.id, name: ship.name, crew: names };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Child processes. Every child is tracked; `stopAll` (also run on SIGINT/SIGTERM, uncaught errors and
 // exit) ends them. Long-lived children are forked with an IPC channel and preload exit-with-parent.js,
 // so they also go away when this process is killed with SIGKILL.

@@ -6,8 +6,11 @@
  *   node bench/profile.js [SCENARIO…] [--seconds 15] [--dir /tmp/prof] [--target naftiko|floor] [--top 25]
  *
  * Scenarios: pass-small pass-large mapped-small mapped-large mcp (load, default: all five),
- *            info-small (pass-small with --log-level info), startup (bulksync.yaml, spawn → ports
- *            accepting), load1000 (loadCapability of the generated 1,000-operation capability).
+ *            info-small (pass-small with --log-level info), join (the orchestrated operation: two
+ *            concurrent calls + a lookup; the floor's /join), fwd-small (GET /fwd/small through the
+ *            forward resource; the floor's /pass/small), startup (bulksync.yaml, spawn → ports
+ *            accepting), load1000 (loadCapability of the generated 1,000-operation capability),
+ *            tutorials (loadCapability of the eleven tutorial capabilities, ../shared/naftiko/tutorial).
  */
 import { parseArgs } from 'node:util';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,7 +92,8 @@ async function loadScenario(name) {
     summaryLine = `${Math.round(r.rps)} calls/s, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors`;
     requests = r.total;
   } else {
-    const urlPath = { 'pass-small': '/pass/small', 'info-small': '/pass/small', 'pass-large': '/pass/large', 'mapped-small': '/mapped/small', 'mapped-large': '/mapped/large' }[name];
+    const paths = { 'pass-small': '/pass/small', 'info-small': '/pass/small', 'pass-large': '/pass/large', 'mapped-small': '/mapped/small', 'mapped-large': '/mapped/large', join: '/join', 'fwd-small': target === 'floor' ? '/pass/small' : '/fwd/small' };
+    const urlPath = paths[name];
     if (!urlPath) throw new Error(`unknown scenario ${name}`);
     const url = `http://${HOST}:${restPort}${urlPath}`;
     await cannon(url, { amount: 6000 });
@@ -121,6 +125,17 @@ async function startupScenario() {
   return report(profName, `spawn → ports accepting in ${ms.toFixed(0)} ms (with the profiler on)`, {});
 }
 
+async function tutorialsScenario() {
+  const profName = `${target}-tutorials`;
+  rmSync(path.join(dir, `${profName}.cpuprofile`), { force: true });
+  const child = startNode(path.join(BENCH_DIR, 'load-tutorials.js'), [path.resolve(ROOT, '..', 'shared', 'naftiko', 'tutorial')], { name: 'load-tutorials', guard: false, stdout: 'pipe', execArgv: profArgs(profName) });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exit = await child.exited;
+  if (exit.code !== 0) throw new Error(`load-tutorials failed: ${child.stderrTail}`);
+  return report(profName, `loadCapability × 11: ${out.trim()}`, {});
+}
+
 async function load1000Scenario() {
   const profName = `${target}-load1000`;
   rmSync(path.join(dir, `${profName}.cpuprofile`), { force: true });
@@ -150,6 +165,7 @@ try {
     log(`profile: ${target} ${name}`);
     if (name === 'startup') await startupScenario();
     else if (name === 'load1000') await load1000Scenario();
+    else if (name === 'tutorials') await tutorialsScenario();
     else await loadScenario(name);
   }
 } finally {

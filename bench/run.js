@@ -5,7 +5,7 @@
  * run alternately for a fixed time with fixed connections, round after round, the order flipped every
  * round (A B | B A | A B …) so drift on a noisy machine cancels; medians and ratios are reported.
  *
- *   node bench/run.js                  full run (≈ 3 minutes), writes BENCHMARKS.md between the markers
+ *   node bench/run.js                  full run (≈ 4 minutes), writes BENCHMARKS.md between the markers
  *   node bench/run.js --quick          tiny run (smoke test)
  *   node bench/run.js --out FILE       write the results section into FILE instead of BENCHMARKS.md
  *   options: --duration S --rounds N --warmup-requests N --warmup-calls N --connections N
@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import {
-  BENCH_DIR, CLI, HOST, ROOT, cpuMs, documentBuffers, fmt, freePort, median, peakRssMB, percentile, project, rssMB, sleep,
+  BENCH_DIR, CLI, HOST, ROOT, cpuMs, documentBuffers, fmt, freePort, joinCrew, joinDocuments, median, peakRssMB, percentile, project, rssMB, sleep,
   startNode, stop, stopAll, waitForPorts,
 } from './lib.js';
 import { closeCallers, connectCallers, mcpLoad } from './mcp-load.js';
@@ -62,6 +62,8 @@ const cfg = {
   loadRuns: num(opt['load-runs'], quick ? 1 : 5),
 };
 for (const [k, v] of Object.entries(cfg)) if (!(v > 0)) throw new Error(`bench: --${k} must be a positive number (got ${v})`);
+/** The tutorial capabilities (step-*.yml) beside the project: ../shared/naftiko/tutorial from the repository root. */
+const TUTORIAL_DIR = path.resolve(ROOT, '..', 'shared', 'naftiko', 'tutorial');
 const OUT = opt.out ? path.resolve(opt.out) : path.join(ROOT, 'BENCHMARKS.md');
 const command = ['node', 'bench/run.js', ...process.argv.slice(2)].join(' ') + (process.env.BENCH_DURATION && !opt.duration ? ` (BENCH_DURATION=${process.env.BENCH_DURATION})` : '');
 const log = (s) => process.stderr.write(s + '\n');
@@ -117,6 +119,10 @@ async function main() {
       nrMappedSmall: rest('naftiko-run, mapped 1 KB', nr, ports.nrRest, '/mapped/small'),
       floorMappedLarge: rest('parse floor, mapped 100 KB', floor, ports.floor, '/mapped/large'),
       nrMappedLarge: rest('naftiko-run, mapped 100 KB', nr, ports.nrRest, '/mapped/large'),
+      floorJoin: rest('join floor, 2 concurrent calls + lookup', floor, ports.floor, '/join'),
+      nrJoin: rest('naftiko-run, orchestrated 2 calls + lookup', nr, ports.nrRest, '/join'),
+      floorPassSmallFwd: rest('floor proxy, pass-through 1 KB (paired with forward)', floor, ports.floor, '/pass/small'),
+      nrFwdSmall: rest('naftiko-run, forward 1 KB', nr, ports.nrRest, '/fwd/small'),
       floorMcp: { name: 'SDK floor server, MCP tools/call 1 KB', kind: 'mcp', proc: floorMcp, url: `${base(ports.floorMcp)}/mcp`, tool: 'get-small' },
       nrMcp: { name: 'naftiko-run, MCP tools/call 1 KB', kind: 'mcp', proc: nr, url: `${base(ports.nrMcp)}/mcp`, tool: 'get-small' },
     };
@@ -125,20 +131,27 @@ async function main() {
       [sides.floorPassLarge, sides.nrPassLarge],
       [sides.floorMappedSmall, sides.nrMappedSmall],
       [sides.floorMappedLarge, sides.nrMappedLarge],
+      [sides.floorJoin, sides.nrJoin],
+      [sides.floorPassSmallFwd, sides.nrFwdSmall],
       [sides.floorMcp, sides.nrMcp],
     ];
 
     // --- every side answers what it should (the comparison is like for like) ---------------------
+    // pass-through and forward: the same bytes; mapped and orchestrated: the same JSON
     const mapped = (size) => JSON.stringify(project(JSON.parse(docs[size].toString('utf8'))));
-    for (const [side, expect] of [
+    const { ship, crew } = joinDocuments();
+    const joined = JSON.stringify(joinCrew(ship, crew));
+    for (const [side, expect, asJson] of [
       [sides.floorPassSmall, docs.small.toString()], [sides.nrPassSmall, docs.small.toString()], [sides.infoPassSmall, docs.small.toString()],
       [sides.floorPassLarge, docs.large.toString()], [sides.nrPassLarge, docs.large.toString()],
-      [sides.floorMappedSmall, mapped('small')], [sides.nrMappedSmall, mapped('small')],
-      [sides.floorMappedLarge, mapped('large')], [sides.nrMappedLarge, mapped('large')],
+      [sides.floorMappedSmall, mapped('small'), true], [sides.nrMappedSmall, mapped('small'), true],
+      [sides.floorMappedLarge, mapped('large'), true], [sides.nrMappedLarge, mapped('large'), true],
+      [sides.floorJoin, joined, true], [sides.nrJoin, joined, true],
+      [sides.floorPassSmallFwd, docs.small.toString()], [sides.nrFwdSmall, docs.small.toString()],
     ]) {
       const res = await fetch(side.url);
       const text = await res.text();
-      const same = side.url.includes('/mapped/') ? sameJson(text, expect) : text === expect;
+      const same = asJson ? sameJson(text, expect) : text === expect;
       if (res.status !== 200 || !same) throw new Error(`bench: ${side.name} (${side.url}) answered ${res.status} with an unexpected body: ${text.slice(0, 200)}`);
     }
     for (const side of [sides.floorMcp, sides.nrMcp]) {
@@ -209,8 +222,20 @@ async function main() {
     for (let i = 0; i < cfg.loadRuns; i++) loads.push(await loadInFreshProcess(genFile));
     log(`bench: loadCapability ${loads.map((l) => l.loadMs.toFixed(0)).join(', ')} ms`);
 
+    let tutorials;
+    if (existsSync(TUTORIAL_DIR)) {
+      log(`bench: the tutorial capabilities (${path.relative(ROOT, TUTORIAL_DIR)}), load`);
+      const runs = [];
+      for (let i = 0; i < cfg.loadRuns; i++) runs.push(await loadInFreshProcess(TUTORIAL_DIR, 'load-tutorials.js'));
+      tutorials = { runs };
+      log(`bench: loadCapability × ${runs[0].files}: ${runs.map((l) => l.loadMs.toFixed(0)).join(', ')} ms`);
+    } else {
+      tutorials = { missing: TUTORIAL_DIR };
+      log(`bench: ${TUTORIAL_DIR} not found; the tutorial load is skipped`);
+    }
+
     // --- report --------------------------------------------------------------------------------------
-    const section = report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, loadBefore, loadAfter, cold, coldBase, loads, genBytes: statSync(genFile).size, infoLogBytes, elapsed: (performance.now() - started) / 1000 });
+    const section = report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, loadBefore, loadAfter, cold, coldBase, loads, tutorials, genBytes: statSync(genFile).size, infoLogBytes, elapsed: (performance.now() - started) / 1000 });
     process.stdout.write(section + '\n');
     if (!opt['no-write']) {
       writeSection(OUT, section);
@@ -290,16 +315,16 @@ async function coldStart() {
   }
 }
 
-function loadInFreshProcess(file) {
+function loadInFreshProcess(file, script = 'load-capability.js') {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(BENCH_DIR, 'load-capability.js'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(BENCH_DIR, script), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`bench: loading the generated capability failed (exit ${code}):\n${err.slice(-4000)}`));
+      if (code !== 0) return reject(new Error(`bench: ${script} ${path.relative(ROOT, file)} failed (exit ${code}):\n${err.slice(-4000)}`));
       resolve(JSON.parse(out.trim().split('\n').at(-1)));
     });
   });
@@ -323,7 +348,7 @@ function warnIfStale() {
 // ---------------------------------------------------------------------------------------------------
 // Report.
 
-function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, loadBefore, loadAfter, cold, coldBase, loads, genBytes, infoLogBytes, elapsed }) {
+function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, loadBefore, loadAfter, cold, coldBase, loads, tutorials, genBytes, infoLogBytes, elapsed }) {
   const m = (side, k) => median(results.get(side).map((r) => r[k]));
   const rps = (s) => m(s, 'rps');
   const p99 = (s) => m(s, 'p99');
@@ -343,6 +368,19 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
   const rssAfter = rss.at(-1);
   const roundRss = rssSamples.map(median);
   const growth = roundRss.length >= 2 ? ((roundRss.at(-1) - roundRss.at(-2)) / roundRss.at(-2)) * 100 : NaN;
+  const cpuRatio = (a, b) => m(a, 'cpuUs') / m(b, 'cpuUs');
+  const cpuTargetRow = (label, a, b, ref, max) => {
+    const ratio = cpuRatio(a, b);
+    return [label, fmt.us(m(a, 'cpuUs')), `${fmt.us(m(b, 'cpuUs'))} (${ref})`, fmt.x(ratio), `≤ ${max.toFixed(2)}×`, verdict(ratio <= max, a, b)];
+  };
+  const tutorialRow = () => {
+    const label = 'Eleven tutorial capabilities, load + validate (one process)';
+    if (!tutorials.runs) return [label, 'n/a', '—', `skipped: ${tutorials.missing} not found`, '< 1 s', '—'];
+    const ms = median(tutorials.runs.map((l) => l.loadMs));
+    const first = tutorials.runs[0];
+    const slowest = Object.entries(first.perFile).sort((x, y) => y[1] - x[1]).slice(0, 3).map(([f, t]) => `${f.replace(/^step-(\d+)-.*$/, 'step $1')} ${t.toFixed(0)}`).join(', ');
+    return [label, fmt.ms(ms, 0), '—', `${first.files} files; runs: ${tutorials.runs.map((l) => l.loadMs.toFixed(0)).join(', ')} ms (import ${median(tutorials.runs.map((l) => l.importMs)).toFixed(0)} ms not counted); slowest in the first run: ${slowest} ms`, '< 1 s', first.files === 11 ? verdict(ms < 1000) : `— (${first.files} files, not 11)`];
+  };
 
   const rows = [
     ratioRow('REST pass-through 1 KB, req/s', sides.nrPassSmall, sides.floorPassSmall, 'floor proxy', '≥ 0.95×', 0.95),
@@ -353,10 +391,14 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     ratioRow('REST mapped 100 KB, req/s (no target)', sides.nrMappedLarge, sides.floorMappedLarge, 'parse floor', '—'),
     ratioRow('REST pass-through 1 KB with --log-level info, req/s (no target)', sides.infoPassSmall, sides.floorPassSmall, 'floor proxy', `— (${fmt.x(rps(sides.infoPassSmall) / rps(sides.nrPassSmall))} of warn)`),
     ratioRow('MCP tools/call 1 KB, calls/s', sides.nrMcp, sides.floorMcp, 'SDK floor server', '≥ 0.90×', 0.9),
+    ratioRow('REST orchestrated (2 concurrent calls + lookup), req/s', sides.nrJoin, sides.floorJoin, 'join floor', '≥ 0.90×', 0.9),
+    cpuTargetRow('REST orchestrated (2 concurrent calls + lookup), server CPU per request', sides.nrJoin, sides.floorJoin, 'join floor', 1.15),
+    ratioRow('REST forward 1 KB (/fwd/small), req/s', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small', '≥ 0.95×', 0.95),
     ['Cold start, bulksync.yaml (spawn → both ports accept)', fmt.ms(coldMs, 0), '—', `runs: ${cold.map((c) => c.accepting.toFixed(0)).join(', ')} ms; → first MCP initialize answered: median ${coldMcpMs.toFixed(0)} ms; bare node:http on two ports: median ${median(coldBase).toFixed(0)} ms`, '≤ 400 ms', verdict(coldMs <= 400)],
     ['RSS of naftiko-run after the load', fmt.mb(rssAfter), '—', `after start-up ${rssIdle.toFixed(1)} MB; after each round ${rss.map((r) => r.toFixed(1)).join(', ')} MB; peak ${rssPeak.toFixed(1)} MB (floor proxy ${rssFloors.proxy.toFixed(1)} MB, floor MCP server ${rssFloors.mcp.toFixed(1)} MB after the same load)`, '≤ 150 MB', verdict(rssAfter <= 150)],
     ['RSS growth between the last two load rounds', fmt.pct(growth), '—', `median VmRSS during each round (sampled every 250 ms): ${roundRss.map((r) => r.toFixed(1)).join(', ')} MB`, '≤ 5 %', verdict(growth <= 5)],
     ['1,000-operation capability, load + validate', fmt.ms(loadMs, 0), '—', `runs: ${loads.map((l) => l.loadMs.toFixed(0)).join(', ')} ms (import ${median(loads.map((l) => l.importMs)).toFixed(0)} ms not counted)`, '≤ 1 s', verdict(loadMs <= 1000)],
+    tutorialRow(),
   ];
 
   const detail = [...results.keys()].map((s) => {
@@ -374,6 +416,8 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     cpuRow('REST mapped 100 KB', sides.nrMappedLarge, sides.floorMappedLarge, 'parse floor'),
     cpuRow('REST pass-through 1 KB, --log-level info', sides.infoPassSmall, sides.floorPassSmall, 'floor proxy'),
     cpuRow('MCP tools/call 1 KB', sides.nrMcp, sides.floorMcp, 'SDK floor server'),
+    cpuRow('REST orchestrated, 2 concurrent calls + lookup', sides.nrJoin, sides.floorJoin, 'join floor'),
+    cpuRow('REST forward 1 KB', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small'),
   ];
 
   const cpus = os.cpus();

@@ -1,13 +1,15 @@
 /**
- * The upstream: a node:http JSON server answering GET /small (1 KB) and GET /large (100 KB) from
- * precomputed buffers. Usage: node bench/upstream.js PORT
+ * The upstream: a node:http JSON server answering GET /small (1 KB) and GET /large (100 KB), and the
+ * two documents of the orchestrated operation, GET /join/ship and GET /join/crew, from precomputed
+ * buffers. Usage: node bench/upstream.js PORT
  */
 import { createServer } from 'node:http';
-import { documentBuffers, HOST } from './lib.js';
+import { documentBuffers, joinBuffers, HOST } from './lib.js';
 
 const port = Number(process.argv[2] ?? 0);
 const bodies = documentBuffers();
 const routes = new Map(Object.entries(bodies).map(([k, buf]) => [`/${k}`, { buf, length: String(buf.length) }]));
+for (const [k, buf] of Object.entries(joinBuffers())) routes.set(`/join/${k}`, { buf, length: String(buf.length) });
 
 const server = createServer((req, res) => {
   const r = routes.get(req.url);
