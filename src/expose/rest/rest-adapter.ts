@@ -5,7 +5,7 @@
  * Origin must be local, so a web page cannot drive the adapter cross-site (probe F1).
  */
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ExposedOperation, RestAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
@@ -33,23 +33,19 @@ export interface RestAdapterOptions {
 }
 
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
+  const base = serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024);
   const app = Fastify({
-    ...serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024),
+    ...base,
     frameworkErrors: routerError,
     clientErrorHandler: clientError,
+    // On a loopback address Host and Origin must name this machine (probe F1). Checked before fastify
+    // sees the request: an onRequest hook would put every request on fastify's slower hook path.
+    ...(isLoopback(options.host) ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => localOnlyServer(handler, base.http) } : {}),
   });
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
-
-  if (isLoopback(options.host)) {
-    app.addHook('onRequest', (req, reply, done) => {
-      if (isLocalRequest(req.headers.host, req.headers.origin)) return done();
-      void sendProblem(reply, problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
-        'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', req.url.split('?')[0]));
-    });
-  }
 
   installInboundAuth(app, options.auth);
 
@@ -132,6 +128,18 @@ function clientError(err: Error & { code?: string }, socket: Socket): void {
 function unsupportedTypeDetail(req: FastifyRequest): string {
   const type = req.headers['content-type'];
   return `operation routes take JSON request bodies only (Content-Type: application/json)${type ? `; got ${JSON.stringify(type.split(';')[0]!.trim())}` : '; the body has no Content-Type'}`;
+}
+
+function localOnlyServer(handler: (req: IncomingMessage, res: ServerResponse) => void, httpOptions: ServerOptions): Server {
+  const server = createServer(httpOptions, (req, res) => {
+    if (isLocalRequest(req.headers.host, req.headers.origin)) return handler(req, res);
+    const body = JSON.stringify(problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
+      'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', (req.url ?? '/').split('?')[0]));
+    req.resume();
+    res.writeHead(403, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+  server.keepAliveTimeout = 72_000;
+  return server;
 }
 
 function bodyErrorDetail(err: Error & { code?: string }): string {
