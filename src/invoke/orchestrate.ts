@@ -63,19 +63,25 @@ export function bindSteps(opId: string, handler: StepsHandler, deps: Orchestrati
     const scope = (): RunScope => ({ inputs, outputs, lastCall: last?.decoded });
 
     for (const wave of waves) {
-      const controllers = wave.map(() => new AbortController());
-      const onAbort = () => controllers.forEach((c) => c.abort());
-      signal?.addEventListener('abort', onAbort, { once: true });
       const s = scope();
-      const pending = wave.map((index, k) =>
-        runStep(compiled[index]!, s, controllers[k]!.signal, deps).then((o) => {
-          // a failure cancels the steps declared after it; the ones before it still decide the answer
-          if (!o.ok) for (let j = k + 1; j < wave.length; j++) controllers[j]!.abort();
-          return o;
-        }),
-      );
-      const outcomes = await Promise.all(pending);
-      signal?.removeEventListener('abort', onAbort);
+      let outcomes: Outcome[];
+      if (wave.length === 1) {
+        // one step alone needs no controller of its own (an AbortController per step costs on every call)
+        outcomes = [await runStep(compiled[wave[0]!]!, s, signal, deps)];
+      } else {
+        const controllers = wave.map(() => new AbortController());
+        const onAbort = () => controllers.forEach((c) => c.abort());
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const pending = wave.map((index, k) =>
+          runStep(compiled[index]!, s, controllers[k]!.signal, deps).then((o) => {
+            // a failure cancels the steps declared after it; the ones before it still decide the answer
+            if (!o.ok) for (let j = k + 1; j < wave.length; j++) controllers[j]!.abort();
+            return o;
+          }),
+        );
+        outcomes = await Promise.all(pending);
+        signal?.removeEventListener('abort', onAbort);
+      }
       for (let k = 0; k < wave.length; k++) {
         const o = outcomes[k]!;
         if (!o.ok) {
@@ -145,7 +151,7 @@ function compileStep(step: Step, deps: OrchestrationDeps, variables: ReadonlyMap
   }
 }
 
-async function runStep(c: CompiledStep, scope: RunScope, signal: AbortSignal, deps: OrchestrationDeps): Promise<Outcome> {
+async function runStep(c: CompiledStep, scope: RunScope, signal: AbortSignal | undefined, deps: OrchestrationDeps): Promise<Outcome> {
   try {
     switch (c.kind) {
       case 'call':
@@ -166,7 +172,7 @@ async function runStep(c: CompiledStep, scope: RunScope, signal: AbortSignal, de
   }
 }
 
-async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunScope, signal: AbortSignal): Promise<Outcome> {
+async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunScope, signal: AbortSignal | undefined): Promise<Outcome> {
   const args = new Map<string, unknown>(Object.entries(scope.inputs));
   for (const [target, ev] of c.args) {
     const v = ev(scope);
@@ -194,7 +200,7 @@ async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunSco
   return { ok: true, output: c.project(decoded), answer: { decoded, status, headers, body } };
 }
 
-async function runScript(c: Extract<CompiledStep, { kind: 'script' }>, scope: RunScope, signal: AbortSignal, deps: OrchestrationDeps): Promise<unknown> {
+async function runScript(c: Extract<CompiledStep, { kind: 'script' }>, scope: RunScope, signal: AbortSignal | undefined, deps: OrchestrationDeps): Promise<unknown> {
   const { step } = c;
   if (step.language !== 'javascript') {
     throw new InvokeError('NR_ERR_NOT_IMPLEMENTED', 501, 'Not implemented', `script language "${step.language}" is not supported by naftiko-run (JavaScript only)`);
