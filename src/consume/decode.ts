@@ -56,26 +56,13 @@ export function prepareDecoder(format: OutputFormat, options: DecoderOptions = {
 
 const textDecoders = new Map<OutputFormat, Decoder>();
 
-/** Kept for existing callers: text formats only (avro and protobuf need prepareDecoder and a schema). */
+/** Text in a text format: the same decoders as prepareDecoder, prepared once per format. */
 export function decodeBody(format: OutputFormat, text: string): unknown {
   const f = String(format).toLowerCase() as OutputFormat;
-  switch (f) {
-    case 'json':
-    case 'yaml':
-    case 'csv':
-    case 'tsv':
-    case 'psv':
-      return caught(f, () => decodeText(f, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
-    case 'xml':
-    case 'html':
-    case 'markdown': {
-      let decoder = textDecoders.get(f);
-      if (!decoder) textDecoders.set(f, (decoder = prepareDecoder(f)));
-      return decoder(Buffer.from(text, 'utf8'));
-    }
-    default:
-      throw new Error(`outputRawFormat "${format}" cannot be decoded from text: use prepareDecoder with its outputSchema`);
-  }
+  if (f === 'avro' || f === 'protobuf') throw new Error(`outputRawFormat "${format}" cannot be decoded from text: use prepareDecoder with its outputSchema`);
+  let decoder = textDecoders.get(f);
+  if (!decoder) textDecoders.set(f, (decoder = prepareDecoder(f)));
+  return decoder(Buffer.from(text, 'utf8'));
 }
 
 /** Any failure of a decoder becomes a DecodeError (a library's own error or a stack exhausted by nesting). */

@@ -59,7 +59,8 @@ export function prepareCall(api: ConsumedApi, operation: ConsumedOperation, deps
       decoder ??= makeDecoder();
       try {
         const value = decoder(body);
-        if (valueNestingExceeds(value, MAX_JSON_DEPTH)) throw new Error(`it is nested deeper than ${MAX_JSON_DEPTH} levels`);
+        // each level takes at least a byte: a short body cannot nest that deep, and is not walked
+        if (body.length > MAX_JSON_DEPTH && valueNestingExceeds(value, MAX_JSON_DEPTH)) throw new Error(`it is nested deeper than ${MAX_JSON_DEPTH} levels`);
         return value;
       } catch (e) {
         throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable',

@@ -16,16 +16,17 @@ export async function toolResult(result: InvokeResult, maxBytes: number, what: s
     return { isError: true, content: [{ type: 'text', text: `${prefix}Upstream answered ${result.status}${location}${text ? `: ${text}` : ' with no body'}` }] };
   }
   if (text === '') return { content: [{ type: 'text', text: `Upstream answered ${result.status} with no body` }] };
+  if (textNestingExceeds(text, MAX_JSON_DEPTH)) {
+    // deeper than any real answer: recursive validation of it could spin the server (probe F4)
+    return { isError: true, content: [{ type: 'text', text: `Upstream response unreadable (NR_ERR_UPSTREAM_BAD_BODY, status 502): ${what}: the JSON answer is nested deeper than ${MAX_JSON_DEPTH} levels` }] };
+  }
   let value: unknown = undefined;
-  if (/json/i.test(result.headers['content-type'] ?? 'json') && !textNestingExceeds(text, MAX_JSON_DEPTH)) {
+  if (/json/i.test(result.headers['content-type'] ?? 'json')) {
     try {
       value = JSON.parse(text);
     } catch {
       value = undefined;
     }
-  } else if (textNestingExceeds(text, MAX_JSON_DEPTH)) {
-    // deeper than any real answer: recursive validation of it could spin the server (probe F4)
-    return { isError: true, content: [{ type: 'text', text: `Upstream response unreadable (NR_ERR_UPSTREAM_BAD_BODY, status 502): ${what}: the JSON answer is nested deeper than ${MAX_JSON_DEPTH} levels` }] };
   }
   return jsonResult(value, text, result.status);
 }
