@@ -5,6 +5,7 @@ import type { UpstreamPools } from './pools.js';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InvokeError } from './errors.js';
+import type { CallSignal } from './call-signal.js';
 
 export interface Timeouts {
   /** ms until the upstream's response headers arrive (SEMANTICS §7: 30 s) */
@@ -18,7 +19,7 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
-export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: AbortSignal): Promise<UpstreamResponse> {
+export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: CallSignal): Promise<UpstreamResponse> {
   let res: UpstreamResponse;
   try {
     res = await pools.get(req.origin).request({
@@ -28,7 +29,8 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
       ...(req.body !== undefined ? { body: req.body as string } : {}),
       headersTimeout: timeouts.response,
       bodyTimeout: timeouts.body,
-      ...(signal ? { signal } : {}),
+      // undici takes any object with aborted/reason/add- and removeEventListener
+      ...(signal ? { signal: signal as AbortSignal } : {}),
     });
   } catch (e) {
     throw upstreamFailure(e, req);

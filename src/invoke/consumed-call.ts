@@ -10,6 +10,7 @@ import { readBody, sendUpstream, type Timeouts, type UpstreamResponse } from '..
 import { prepareDecoder, type Decoder } from '../consume/decode.js';
 import { InvokeError } from '../consume/errors.js';
 import { MAX_JSON_DEPTH, valueNestingExceeds } from '../consume/json-depth.js';
+import type { CallSignal } from '../consume/call-signal.js';
 
 export interface CallDeps {
   readonly pools: UpstreamPools;
@@ -27,7 +28,7 @@ export interface SentCall {
 
 export interface ConsumedCall {
   readonly operation: ConsumedOperation;
-  send(args: ReadonlyMap<string, unknown>, signal?: AbortSignal): Promise<SentCall>;
+  send(args: ReadonlyMap<string, unknown>, signal?: CallSignal): Promise<SentCall>;
   /** the whole body, within the size limit */
   read(sent: SentCall): Promise<Buffer>;
   /** the body decoded per `outputRawFormat`; 502 naming the format and the position when it is malformed */

@@ -17,6 +17,7 @@ import { headerValueProblem } from '../consume/header-value.js';
 import { InvokeError } from '../consume/errors.js';
 import { safeHeaders } from '../consume/safe-headers.js';
 import type { InvokeResult } from './invoker.js';
+import type { CallSignal } from '../consume/call-signal.js';
 
 export interface ForwardRequest {
   readonly method: string;
@@ -30,7 +31,7 @@ export interface ForwardRequest {
   readonly headers: IncomingHttpHeaders | NodeJS.Dict<string[]>;
   /** the unread request body; ignored for GET and HEAD */
   readonly body?: Readable;
-  readonly signal?: AbortSignal;
+  readonly signal?: CallSignal;
 }
 
 export type ForwardInvocation = (req: ForwardRequest) => Promise<InvokeResult>;

@@ -15,6 +15,7 @@ import { bindSteps } from './orchestrate.js';
 import { ScriptRunner } from './script-runner.js';
 import { safeHeaders } from '../consume/safe-headers.js';
 import { bindForward, type ForwardInvocation } from './forward.js';
+import type { CallSignal } from '../consume/call-signal.js';
 
 export interface InvokerOptions {
   readonly connectTimeoutMs: number;
@@ -45,7 +46,7 @@ export interface FailedStep {
   readonly call: string;
 }
 
-export type BoundInvocation = (inputs: Readonly<Record<string, unknown>>, signal?: AbortSignal) => Promise<InvokeResult>;
+export type BoundInvocation = (inputs: Readonly<Record<string, unknown>>, signal?: CallSignal) => Promise<InvokeResult>;
 
 export class Invoker {
   readonly pools: UpstreamPools;

@@ -16,6 +16,7 @@ import { compileExpr, type Evaluator, type RunScope } from './evaluate.js';
 import { runLookup } from './lookup.js';
 import { ScriptError, type ScriptRunner } from './script-runner.js';
 import type { BoundInvocation, InvokeResult } from './invoker.js';
+import { childAbort, type CallSignal } from '../consume/call-signal.js';
 
 export interface OrchestrationDeps extends Omit<CallDeps, 'baseUriOverride'> {
   readonly apis: ReadonlyMap<string, ConsumedApi>;
@@ -66,21 +67,19 @@ export function bindSteps(opId: string, handler: StepsHandler, deps: Orchestrati
       const s = scope();
       let outcomes: Outcome[];
       if (wave.length === 1) {
-        // one step alone needs no controller of its own (an AbortController per step costs on every call)
+        // one step alone runs on the caller's signal; steps that run together each get one, so a failure can cancel the rest
         outcomes = [await runStep(compiled[wave[0]!]!, s, signal, deps)];
       } else {
-        const controllers = wave.map(() => new AbortController());
-        const onAbort = () => controllers.forEach((c) => c.abort());
-        signal?.addEventListener('abort', onAbort, { once: true });
+        const links = wave.map(() => childAbort(signal));
         const pending = wave.map((index, k) =>
-          runStep(compiled[index]!, s, controllers[k]!.signal, deps).then((o) => {
+          runStep(compiled[index]!, s, links[k]!.child, deps).then((o) => {
             // a failure cancels the steps declared after it; the ones before it still decide the answer
-            if (!o.ok) for (let j = k + 1; j < wave.length; j++) controllers[j]!.abort();
+            if (!o.ok) for (let j = k + 1; j < wave.length; j++) links[j]!.child.abort();
             return o;
           }),
         );
         outcomes = await Promise.all(pending);
-        signal?.removeEventListener('abort', onAbort);
+        for (const l of links) l.detach();
       }
       for (let k = 0; k < wave.length; k++) {
         const o = outcomes[k]!;
@@ -151,7 +150,7 @@ function compileStep(step: Step, deps: OrchestrationDeps, variables: ReadonlyMap
   }
 }
 
-async function runStep(c: CompiledStep, scope: RunScope, signal: AbortSignal | undefined, deps: OrchestrationDeps): Promise<Outcome> {
+async function runStep(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps): Promise<Outcome> {
   try {
     switch (c.kind) {
       case 'call':
@@ -172,7 +171,7 @@ async function runStep(c: CompiledStep, scope: RunScope, signal: AbortSignal | u
   }
 }
 
-async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunScope, signal: AbortSignal | undefined): Promise<Outcome> {
+async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunScope, signal: CallSignal | undefined): Promise<Outcome> {
   const args = new Map<string, unknown>(Object.entries(scope.inputs));
   for (const [target, ev] of c.args) {
     const v = ev(scope);
@@ -200,7 +199,7 @@ async function runCall(c: Extract<CompiledStep, { kind: 'call' }>, scope: RunSco
   return { ok: true, output: c.project(decoded), answer: { decoded, status, headers, body } };
 }
 
-async function runScript(c: Extract<CompiledStep, { kind: 'script' }>, scope: RunScope, signal: AbortSignal | undefined, deps: OrchestrationDeps): Promise<unknown> {
+async function runScript(c: Extract<CompiledStep, { kind: 'script' }>, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps): Promise<unknown> {
   const { step } = c;
   if (step.language !== 'javascript') {
     throw new InvokeError('NR_ERR_NOT_IMPLEMENTED', 501, 'Not implemented', `script language "${step.language}" is not supported by naftiko-run (JavaScript only)`);

@@ -19,6 +19,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { WORKER_SOURCE } from './script-worker.js';
+import type { CallSignal } from '../consume/call-signal.js';
 
 /** One file of a script step: dependencies first, then the main file. `file` names it in errors and stack traces. */
 export interface ScriptSource {
@@ -80,7 +81,7 @@ interface Job {
   readonly timeoutMs: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CallSignal | undefined;
   onAbort: (() => void) | undefined;
   slot: Slot | undefined;
   watchdog: NodeJS.Timeout | undefined;
@@ -147,7 +148,7 @@ export class ScriptRunner {
    * (JSON data). Resolves to the JSON copy of the global `result` (null when never assigned). Rejects with a
    * ScriptError, with `signal.reason` when the signal aborts, or with a TypeError/RangeError for bad arguments.
    */
-  run(sources: readonly ScriptSource[], context: unknown, limits: ScriptLimits, signal?: AbortSignal): Promise<unknown> {
+  run(sources: readonly ScriptSource[], context: unknown, limits: ScriptLimits, signal?: CallSignal): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       if (this.closed) {
         reject(new ScriptError('NR_ERR_SCRIPT_FAILED', 'the script runner is closed'));

@@ -89,6 +89,21 @@ capability:
           operations:
             - method: POST
               call: up.post
+        - name: both
+          path: /both
+          operations:
+            - method: GET
+              name: both
+              steps:
+                - type: call
+                  name: one
+                  call: up.slow
+                - type: call
+                  name: two
+                  call: up.medium
+        - path: "/fwd/{path}"
+          forward:
+            targetNamespace: up
     - type: mcp
       namespace: tools
       port: 19971
@@ -155,6 +170,25 @@ describe('lifecycle bounds', () => {
     await expect.poll(() => up.events.includes('cancelled /slow'), { timeout: 2000 }).toBe(true);
     const fast = await fetch(`${rest}/fast`);
     expect(fast.status).toBe(200);
+  });
+
+  it('F8: a forwarded request is cancelled upstream when its caller goes away', async () => {
+    const ac = new AbortController();
+    const pending = fetch(`${rest}/fwd/slow`, { signal: ac.signal }).catch(() => 'aborted');
+    await expect.poll(() => up.events.includes('start /slow'), { timeout: 2000 }).toBe(true);
+    ac.abort();
+    expect(await pending).toBe('aborted');
+    await expect.poll(() => up.events.includes('cancelled /slow'), { timeout: 2000 }).toBe(true);
+    expect((await fetch(`${rest}/fwd/fast`)).status).toBe(200);
+  });
+
+  it('F8: steps that run together are all cancelled when the caller goes away', async () => {
+    const ac = new AbortController();
+    const pending = fetch(`${rest}/both`, { signal: ac.signal }).catch(() => 'aborted');
+    await expect.poll(() => up.events.includes('start /slow') && up.events.includes('start /medium'), { timeout: 2000 }).toBe(true);
+    ac.abort();
+    expect(await pending).toBe('aborted');
+    await expect.poll(() => up.events.includes('cancelled /slow') && up.events.includes('cancelled /medium'), { timeout: 2000 }).toBe(true);
   });
 
   it('F8: an MCP caller that disconnects cancels the upstream call', async () => {

@@ -9,13 +9,14 @@ import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
 import { toolDefinition } from './tool-schema.js';
 import { errorResult, toolResult } from './tool-result.js';
+import type { CallSignal } from '../../consume/call-signal.js';
 
 /** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
 export const INVALID_PARAMS = -32602;
 
 export interface ToolEntry {
   readonly definition: Tool;
-  readonly run: (args: Record<string, unknown>, signal?: AbortSignal) => Promise<CallToolResult>;
+  readonly run: (args: Record<string, unknown>, signal?: CallSignal) => Promise<CallToolResult>;
 }
 
 /** Tools compiled once; shared by every per-request SDK Server (HTTP) or by the stdio server. */

@@ -9,6 +9,7 @@ import type { ForwardSpec, RestAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { ForwardInvocation } from '../../invoke/forward.js';
 import { sendResult } from './reply.js';
+import { callSignal } from '../drain.js';
 
 export const FORWARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -54,8 +55,6 @@ function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation, dropQuery:
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rest = spec.wildcard ? rawPath.split('/').slice(1 + skip).join('/') : '';
     const body = req.body as Readable | undefined;
-    const aborted = new AbortController();
-    reply.raw.once('close', () => aborted.abort());
     try {
       const result = await invoke({
         method: req.method,
@@ -64,7 +63,7 @@ function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation, dropQuery:
         ...(dropQuery ? { dropQuery } : {}),
         headers: req.raw.headersDistinct,
         ...(body !== undefined ? { body } : {}),
-        signal: aborted.signal,
+        signal: callSignal(reply.raw),
       });
       return sendResult(reply, result);
     } catch (e) {

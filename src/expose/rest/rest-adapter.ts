@@ -199,7 +199,7 @@ function operationHandler(op: ExposedOperation, invoker: Invoker, auth: Prepared
     }
     const inputs = checkInputs(op.inputs, raw, { fromStrings: true });
     // a caller who goes away (or a shutdown's deadline) cancels its upstream call (probe F7, F8)
-    const result = await invoke(inputs, callSignal(req));
+    const result = await invoke(inputs, callSignal(reply.raw));
     return sendResult(reply, result);
   };
 }

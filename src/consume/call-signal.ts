@@ -1,0 +1,59 @@
+/**
+ * What cancels an invocation: a standard AbortSignal, or a CallAbort — the lighter signal the adapters
+ * make for every request. An EventTarget AbortController per request cost ~25 µs on the REST hot path
+ * (BENCHMARKS.md); a CallAbort costs an object and, only when it is handed to undici, one array slot.
+ * undici accepts either: it needs `aborted`, `reason` and add/removeEventListener.
+ */
+export interface CallSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+export class CallAbort implements CallSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] | undefined;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const l = this.listeners;
+    if (!l) return;
+    const i = l.lastIndexOf(listener);
+    if (i >= 0) l.splice(i, 1);
+  }
+
+  /** Aborts once; listeners run once each (every listener is a `once` listener). */
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason ?? abortError('the call was aborted');
+    const l = this.listeners;
+    this.listeners = undefined;
+    if (l) for (const f of l) f();
+  }
+}
+
+/** The reason an aborted call carries: named AbortError, which the upstream error mapping turns into 499. */
+export function abortError(message: string): Error {
+  const e = new Error(message);
+  e.name = 'AbortError';
+  return e;
+}
+
+/** A signal aborted when `parent` aborts; `detach` undoes the link once the child's work is done. */
+export function childAbort(parent: CallSignal | undefined): { child: CallAbort; detach: () => void } {
+  const child = new CallAbort();
+  if (!parent) return { child, detach: () => {} };
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return { child, detach: () => {} };
+  }
+  const onAbort = () => child.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { child, detach: () => parent.removeEventListener('abort', onAbort) };
+}
