@@ -25,6 +25,7 @@ Options:
   --connect-timeout MS       upstream connect timeout (default 10000)
   --request-timeout MS       time a client has to send a whole request (default 30000; headers within 10000)
   --drain-timeout MS         on SIGTERM/SIGINT, how long running calls may finish (default 10000; then 503)
+  --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
   -h, --help                 this text
   -v, --version              the version
 
@@ -51,6 +52,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
         'connect-timeout': { type: 'string' },
         'request-timeout': { type: 'string' },
         'drain-timeout': { type: 'string' },
+        'mcp-max-result-bytes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -94,6 +96,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
       ...(values.host !== undefined ? { host: values.host } : {}),
       logLevel,
       ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
+      ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
       invoker: {
         ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
         ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
@@ -148,8 +151,12 @@ function portNumber(v: string, flag: string): number {
 }
 
 function millis(v: string, flag: string): number {
+  return positiveInteger(v, flag, 'milliseconds');
+}
+
+function positiveInteger(v: string, flag: string, unit: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a positive number of milliseconds`);
+  if (!/^\d+$/.test(v) || n < 1 || !Number.isSafeInteger(n)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a positive number of ${unit}`);
   return n;
 }
 

@@ -30,6 +30,8 @@ export interface ServeOptions {
   readonly invoker?: Partial<InvokerOptions>;
   /** ms a client has to send a whole request (default 30 s; headers within 10 s) */
   readonly requestTimeoutMs?: number;
+  /** the most text an MCP tool result carries (default 1 MiB); past it the text is cut and marked */
+  readonly mcpMaxResultBytes?: number;
   /** where logs go (default stdout; stderr when an MCP adapter uses stdio) */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -58,6 +60,9 @@ export interface Runtime {
 export { RuntimeError };
 
 export const DEFAULT_DRAIN_MS = 10_000;
+
+/** What one MCP tool result may carry (probe F9): an agent's context is smaller still; memory per call stays bounded. */
+export const DEFAULT_MCP_MAX_RESULT_BYTES = 1024 * 1024;
 /** Time a client has to send a whole request, headers and body (probe F6); `--request-timeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -77,6 +82,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   try {
     for (const model of models) {
       const invoker = new Invoker(model, { ...DEFAULT_INVOKER_OPTIONS, ...options.invoker, ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}) });
+      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES };
       closers.push(() => invoker.close());
       const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();
       for (const adapter of model.exposes) {
@@ -92,13 +98,13 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
           adapters.push(started);
         } else if (adapter.type === 'mcp' && adapter.transport === 'http') {
           const host = options.host ?? adapter.address;
-          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, maxResponseBytes: invoker.maxResponseBytes, host, ...(auth ? { auth } : {}) });
+          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, limits: resultLimits, host, ...(auth ? { auth } : {}) });
           const started = await listen(app, adapter, model.file, options, apps, drains);
           endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: started.url });
           adapters.push(started);
         } else if (adapter.type === 'mcp') {
           const { createMcpServer, serveStdio } = await import('./expose/mcp/protocol.js');
-          const server = createMcpServer(adapter, compileTools(adapter, invoker, invoker.maxResponseBytes), model.info.label ?? adapter.namespace, VERSION);
+          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits), model.info.label ?? adapter.namespace, VERSION);
           await serveStdio(server);
           closers.push(() => server.close());
           adapters.push({ type: 'mcp', namespace: adapter.namespace, file: model.file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });

@@ -70,11 +70,15 @@ export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?:
     }
   } catch (e) {
     if (e instanceof InvokeError) throw e;
-    const code = (e as { code?: string }).code;
-    if (code === 'UND_ERR_BODY_TIMEOUT') throw new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${label()}: the response body stalled`);
-    throw new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${label()}: the connection broke while reading the body (${code ?? 'error'})`);
+    throw bodyReadFailure(e, label());
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function bodyReadFailure(e: unknown, label: string): InvokeError {
+  const code = (e as { code?: string }).code;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${label}: the response body stalled`);
+  return new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${label}: the connection broke while reading the body (${code ?? 'error'})`);
 }
 
 /** Drains a body nobody reads (204, 304), so the connection returns to the pool; errors are moot. */
@@ -109,4 +113,44 @@ export async function readBody(
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label()}: the ${encoding} body decompresses to more than the ${limit} byte limit`);
     throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable', `${label()}: the ${encoding} body cannot be decompressed (${(e as Error).message})`);
   }
+}
+
+/** The first bytes of a body, for a caller that keeps at most `keep` of them (MCP results, probe F9). */
+export interface BodyPrefix {
+  readonly bytes: Buffer;
+  /** the body was longer than `keep`: `bytes` ends at a UTF-8 character boundary at or before `keep` */
+  readonly truncated: boolean;
+}
+
+/**
+ * Reads at most `keep` bytes and stops (the rest is never buffered; the connection is closed). A body
+ * the upstream compressed unasked is read and decompressed within `limit` first, then cut.
+ */
+export async function readPrefix(
+  body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, headers: Record<string, string | string[] | undefined>, keep: number, limit: number, what: string | (() => string),
+): Promise<BodyPrefix> {
+  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') return cut(await readBody(body, headers, limit, what), keep);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > keep) {
+        body.destroy?.();
+        break;
+      }
+    }
+  } catch (e) {
+    throw bodyReadFailure(e, typeof what === 'string' ? what : what());
+  }
+  return cut(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), keep);
+}
+
+function cut(bytes: Buffer, keep: number): BodyPrefix {
+  if (bytes.length <= keep) return { bytes, truncated: false };
+  let end = keep;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // never split a UTF-8 character
+  return { bytes: bytes.subarray(0, end), truncated: true };
 }

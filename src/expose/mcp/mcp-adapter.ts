@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { McpAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { compileTools } from './tools.js';
+import type { ResultLimits } from './tool-result.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { serverOptions } from '../logging.js';
 import { installJsonParser } from '../json-body.js';
@@ -16,7 +17,7 @@ export interface McpAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
   readonly serverName: string;
   readonly serverVersion: string;
-  readonly maxResponseBytes: number;
+  readonly limits: ResultLimits;
   /** the address the adapter listens on; loopback turns on the Host/Origin check */
   readonly host: string;
   /** the adapter's inbound `authentication`, prepared; it guards every MCP method */
@@ -29,7 +30,7 @@ const MCP_BODY_LIMIT = 4 * 1024 * 1024;
 export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpAdapterOptions): FastifyInstance {
   const app = Fastify(serverOptions(options.logger, MCP_BODY_LIMIT));
   installJsonParser(app);
-  const tools = compileTools(adapter, invoker, options.maxResponseBytes);
+  const tools = compileTools(adapter, invoker, options.limits);
   const checkOrigin = isLoopback(options.host);
 
   app.addHook('onRequest', async (req, reply) => {

@@ -1,25 +1,41 @@
 /** Invoker results and errors → MCP `tools/call` results (SEMANTICS §6). */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeResult } from '../../invoke/invoker.js';
-import { discardBody, readBody } from '../../consume/send.js';
+import { discardBody, readPrefix } from '../../consume/send.js';
 import type { InvokeError } from '../../consume/errors.js';
-import { MAX_JSON_DEPTH, textNestingExceeds } from '../../consume/json-depth.js';
+import { MAX_JSON_DEPTH, valueNestingExceeds } from '../../consume/json-depth.js';
 
-export async function toolResult(result: InvokeResult, maxBytes: number, what: string): Promise<CallToolResult> {
-  if (result.kind === 'value') return jsonResult(result.value, JSON.stringify(result.value) ?? 'null', result.status);
+/** Sizes an MCP result is held to: the upstream body limit, and the smaller limit of what a result carries. */
+export interface ResultLimits {
+  /** the upstream response limit (--max-response-bytes), for bodies that must be read whole */
+  readonly maxResponseBytes: number;
+  /** the most text a tool result carries (--mcp-max-result-bytes); past it the text is cut and marked */
+  readonly maxResultBytes: number;
+}
+
+/**
+ * One tool result. Memory per call is bounded by `maxResultBytes` (probe F9): a pass-through body is read
+ * only that far, and a result past it carries the cut text with a marker and no structuredContent — as
+ * an error when the tool has an outputSchema, so a client that validates never gets a partial object.
+ */
+export async function toolResult(result: InvokeResult, limits: ResultLimits, what: string, hasOutputSchema: boolean): Promise<CallToolResult> {
+  if (result.kind === 'value') {
+    const text = JSON.stringify(result.value) ?? 'null';
+    if (text.length * 3 <= limits.maxResultBytes || Buffer.byteLength(text) <= limits.maxResultBytes) return jsonResult(result.value, text);
+    return truncatedResult(cutText(text, limits.maxResultBytes), `the mapped result is ${Buffer.byteLength(text)} bytes`, limits.maxResultBytes, hasOutputSchema);
+  }
   if (result.status === 204) discardBody(result.body);
-  const text = result.status === 204 ? '' : (await readBody(result.body, result.headers, maxBytes, what)).toString('utf8');
+  const read = result.status === 204 ? { bytes: Buffer.alloc(0), truncated: false } : await readPrefix(result.body, result.headers, limits.maxResultBytes, limits.maxResponseBytes, what);
+  const text = read.bytes.toString('utf8');
   // a redirect is not followed, so it is not the answer the tool promised (probe F13)
   if (result.status >= 300 || result.step) {
     const prefix = result.step ? `Step "${result.step.name}" (${result.step.call}): ` : '';
     const location = result.status < 400 && result.headers.location ? ` (redirects are not followed; Location: ${result.headers.location})` : '';
-    return { isError: true, content: [{ type: 'text', text: `${prefix}Upstream answered ${result.status}${location}${text ? `: ${text}` : ' with no body'}` }] };
+    const body = text ? `: ${text}${read.truncated ? truncationMarker(sizeNote(result.headers), limits.maxResultBytes) : ''}` : ' with no body';
+    return { isError: true, content: [{ type: 'text', text: `${prefix}Upstream answered ${result.status}${location}${body}` }] };
   }
   if (text === '') return { content: [{ type: 'text', text: `Upstream answered ${result.status} with no body` }] };
-  if (textNestingExceeds(text, MAX_JSON_DEPTH)) {
-    // deeper than any real answer: recursive validation of it could spin the server (probe F4)
-    return { isError: true, content: [{ type: 'text', text: `Upstream response unreadable (NR_ERR_UPSTREAM_BAD_BODY, status 502): ${what}: the JSON answer is nested deeper than ${MAX_JSON_DEPTH} levels` }] };
-  }
+  if (read.truncated) return truncatedResult(text, sizeNote(result.headers), limits.maxResultBytes, hasOutputSchema);
   let value: unknown = undefined;
   if (/json/i.test(result.headers['content-type'] ?? 'json')) {
     try {
@@ -28,12 +44,37 @@ export async function toolResult(result: InvokeResult, maxBytes: number, what: s
       value = undefined;
     }
   }
-  return jsonResult(value, text, result.status);
+  if (valueNestingExceeds(value, MAX_JSON_DEPTH)) {
+    // deeper than any real answer: recursive validation of it could spin the server (probe F4)
+    return { isError: true, content: [{ type: 'text', text: `Upstream response unreadable (NR_ERR_UPSTREAM_BAD_BODY, status 502): ${what}: the JSON answer is nested deeper than ${MAX_JSON_DEPTH} levels` }] };
+  }
+  return jsonResult(value, text);
 }
 
-function jsonResult(value: unknown, text: string, _status: number): CallToolResult {
+function jsonResult(value: unknown, text: string): CallToolResult {
   const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
   return { content: [{ type: 'text', text }], ...(isObject ? { structuredContent: value as Record<string, unknown> } : {}) };
+}
+
+function truncatedResult(text: string, size: string, limit: number, asError: boolean): CallToolResult {
+  return { ...(asError ? { isError: true } : {}), content: [{ type: 'text', text: text + truncationMarker(size, limit) }] };
+}
+
+/** The marker ending a cut result: what happened, the code, and what the caller can do. */
+export function truncationMarker(size: string, limit: number): string {
+  return `\n[naftiko-run NR_WARN_RESULT_TRUNCATED: ${size}; the result is cut at ${limit} bytes. Ask for less (filters, paging), or the operator raises --mcp-max-result-bytes]`;
+}
+
+function sizeNote(headers: Record<string, string>): string {
+  const length = Number(headers['content-length']);
+  return Number.isFinite(length) && length > 0 ? `the upstream answer is ${length} bytes` : 'the upstream answer is longer';
+}
+
+function cutText(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text);
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** A failed step is named first, as when a step's upstream answers with an error. */

@@ -8,7 +8,7 @@ import type { BoundInvocation, Invoker } from '../../invoke/invoker.js';
 import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
 import { toolDefinition } from './tool-schema.js';
-import { errorResult, toolResult } from './tool-result.js';
+import { errorResult, toolResult, type ResultLimits } from './tool-result.js';
 import type { CallSignal } from '../../consume/call-signal.js';
 
 /** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
@@ -20,13 +20,15 @@ export interface ToolEntry {
 }
 
 /** Tools compiled once; shared by every per-request SDK Server (HTTP) or by the stdio server. */
-export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseBytes: number): Map<string, ToolEntry> {
+export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: ResultLimits): Map<string, ToolEntry> {
   const tools = new Map<string, ToolEntry>();
   for (const op of adapter.tools) {
     const invoke: BoundInvocation = invoker.bind(op);
     const visibleInputs = op.inputs.filter((i) => !i.credential);  // constants are set by checkInputs, never taken from arguments
+    const definition = toolDefinition(op);
+    const hasOutputSchema = definition.outputSchema !== undefined;
     tools.set(op.name, {
-      definition: toolDefinition(op),
+      definition,
       run: async (args, signal) => {
         let inputs: Record<string, unknown>;
         try {
@@ -35,7 +37,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, maxResponseB
           throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
         }
         try {
-          return await toolResult(await invoke(inputs, signal), maxResponseBytes, `tool ${op.name}`);
+          return await toolResult(await invoke(inputs, signal), limits, `tool ${op.name}`, hasOutputSchema);
         } catch (e) {
           if (e instanceof InvokeError) {
             if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
