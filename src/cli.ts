@@ -25,6 +25,11 @@ Options:
   --connect-timeout MS       upstream connect timeout (default 10000)
   --request-timeout MS       time a client has to send a whole request (default 30000; headers within 10000)
   --drain-timeout MS         on SIGTERM/SIGINT, how long running calls may finish (default 10000; then 503)
+  --retries N                retries of idempotent upstream calls on 429/502/503/504 or a broken connection (default 2; 0 = none)
+  --deadline MS              the most one upstream call may take, retries and waits included (default 60000)
+  --upstream-concurrency N   calls in flight (and sockets) per upstream origin (default 256)
+  --upstream-queue N         calls that may wait for a slot per origin; then 503 (default 1024)
+  --no-circuit-breaker       never stop calling an origin that keeps failing (default: open at 50 % failures)
   --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
   -h, --help                 this text
   -v, --version              the version
@@ -53,6 +58,11 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
         'request-timeout': { type: 'string' },
         'drain-timeout': { type: 'string' },
         'mcp-max-result-bytes': { type: 'string' },
+        retries: { type: 'string' },
+        deadline: { type: 'string' },
+        'upstream-concurrency': { type: 'string' },
+        'upstream-queue': { type: 'string' },
+        'no-circuit-breaker': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -100,6 +110,11 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
       invoker: {
         ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
         ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
+        ...(values.retries !== undefined ? { retries: count(values.retries, '--retries') } : {}),
+        ...(values.deadline !== undefined ? { deadlineMs: millis(values.deadline, '--deadline') } : {}),
+        ...(values['upstream-concurrency'] !== undefined ? { connectionsPerOrigin: positiveInteger(values['upstream-concurrency'], '--upstream-concurrency', 'calls') } : {}),
+        ...(values['upstream-queue'] !== undefined ? { upstreamQueue: count(values['upstream-queue'], '--upstream-queue') } : {}),
+        ...(values['no-circuit-breaker'] ? { circuitBreaker: false } : {}),
       },
     });
   } catch (e) {
@@ -152,6 +167,11 @@ function portNumber(v: string, flag: string): number {
 
 function millis(v: string, flag: string): number {
   return positiveInteger(v, flag, 'milliseconds');
+}
+
+function count(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a whole number (0 or more)`);
+  return Number(v);
 }
 
 function positiveInteger(v: string, flag: string, unit: string): number {

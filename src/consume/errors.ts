@@ -18,6 +18,8 @@ export class InvokeError extends Error {
     super(detail);
     this.name = 'InvokeError';
   }
+  /** seconds a caller should wait before trying again (sent as `Retry-After`) */
+  retryAfterSeconds?: number;
   /** the orchestration step that failed, when one did (problem extension members `step` and `call`) */
   step?: { readonly name: string; readonly call?: string };
   get detail(): string {

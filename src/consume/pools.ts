@@ -1,33 +1,68 @@
-/** One keep-alive undici Pool per upstream origin, created on first use and closed together. */
+/**
+ * Everything naftiko-run keeps per upstream origin, created on first use and closed together: a
+ * keep-alive undici Pool, the origin's concurrency limit and its circuit breaker, and the retry policy
+ * calls to it follow.
+ */
 import { Pool } from 'undici';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 
 export interface PoolOptions {
   /** ms to establish a connection (SEMANTICS §7: 10 s) */
   readonly connectTimeout: number;
-  /** max sockets per origin */
+  /** max sockets, and calls in flight, per origin */
   readonly connections: number;
+  /** calls that may wait for a slot per origin; past it 503 */
+  readonly queue?: number;
+  readonly retry?: RetryOptions;
+  readonly breaker?: BreakerOptions;
 }
 
+export interface Upstream {
+  readonly pool: Pool;
+  readonly limiter: ConcurrencyLimiter;
+  readonly breaker: CircuitBreaker;
+}
+
+export const DEFAULT_UPSTREAM_QUEUE = 1024;
+
 export class UpstreamPools {
-  private readonly pools = new Map<string, Pool>();
-  constructor(private readonly options: PoolOptions) {}
+  private readonly upstreams = new Map<string, Upstream>();
+  readonly retry: RetryOptions;
+  constructor(private readonly options: PoolOptions) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
 
   get(origin: string): Pool {
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
-        connections: this.options.connections,
-        connect: { timeout: this.options.connectTimeout },
-        keepAliveTimeout: 4_000,
-        pipelining: 1,
-      });
-      this.pools.set(origin, pool);
+    return this.upstream(origin).pool;
+  }
+
+  upstream(origin: string): Upstream {
+    let u = this.upstreams.get(origin);
+    if (!u) {
+      u = {
+        pool: new Pool(origin, {
+          connections: this.options.connections,
+          connect: { timeout: this.options.connectTimeout },
+          keepAliveTimeout: 4_000,
+          pipelining: 1,
+        }),
+        limiter: new ConcurrencyLimiter(origin, { max: this.options.connections, queue: this.options.queue ?? DEFAULT_UPSTREAM_QUEUE }),
+        breaker: new CircuitBreaker(origin, this.options.breaker ?? DEFAULT_BREAKER),
+      };
+      this.upstreams.set(origin, u);
     }
-    return pool;
+    return u;
+  }
+
+  /** origin → breaker state and load, for status pages and logs */
+  states(): { origin: string; breaker: string; inFlight: number; queued: number }[] {
+    return [...this.upstreams].map(([origin, u]) => ({ origin, breaker: u.breaker.current, inFlight: u.limiter.inFlight, queued: u.limiter.queued }));
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
-    this.pools.clear();
+    await Promise.all([...this.upstreams.values()].map((u) => u.pool.close()));
+    this.upstreams.clear();
   }
 }

@@ -1,7 +1,8 @@
-/** Sends an UpstreamRequest through the pool for its origin; network failures become InvokeErrors. */
+/** Sends upstream requests (breaker, limit, retries, deadline) and reads their bodies within limits. */
 import type { Dispatcher } from 'undici';
 import type { UpstreamRequest } from './request.js';
-import type { UpstreamPools } from './pools.js';
+import type { Upstream, UpstreamPools } from './pools.js';
+import { retriesFailure, retriesStatus, retryDelay } from './retry.js';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InvokeError } from './errors.js';
@@ -12,35 +13,117 @@ export interface Timeouts {
   readonly response: number;
   /** ms of silence allowed while the body streams */
   readonly body: number;
+  /** ms one call may take until its answer's headers, every retry and wait included (`--deadline`) */
+  readonly deadline?: number;
 }
+
+export const DEFAULT_DEADLINE_MS = 60_000;
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const UNAVAILABLE_STATUS = new Set([502, 503, 504]);
 
+/**
+ * Sends an UpstreamRequest: through the origin's breaker and concurrency limit, tried again as
+ * src/consume/retry.ts allows, all within the call's deadline. The last answer is returned as it is.
+ */
 export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: CallSignal): Promise<UpstreamResponse> {
+  const upstream = pools.upstream(req.origin);
+  const deadlineAt = Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS);
+  const retry = pools.retry;
+  for (let attempt = 0; ; attempt++) {
+    let res: UpstreamResponse;
+    try {
+      res = await attemptOnce(upstream, deadlineAt, signal, (headersTimeout) =>
+        upstream.pool.request({
+          path: req.path,
+          method: req.method,
+          headers: req.headers,
+          ...(req.body !== undefined ? { body: req.body as string } : {}),
+          headersTimeout,
+          bodyTimeout: timeouts.body,
+          // undici takes any object with aborted/reason/add- and removeEventListener
+          ...(signal ? { signal: signal as AbortSignal } : {}),
+        }), timeouts.response, req);
+    } catch (e) {
+      const failure = e as InvokeError & { upstreamCode?: string };
+      if (attempt < retry.retries && failure.upstreamCode !== undefined && retriesFailure(req.method, failure.upstreamCode) && (await waitToRetry(retryDelay(attempt + 1, retry) ?? 0, deadlineAt, signal))) continue;
+      throw e;
+    }
+    // a status no HTTP client can pass on (999) is a broken upstream, not a 500 of ours (probe F11)
+    if (res.statusCode < 200 || res.statusCode > 599) {
+      discardBody(res.body as unknown as NodeJS.ReadableStream);
+      throw new InvokeError('NR_ERR_UPSTREAM_BAD_STATUS', 502, 'Upstream answered an invalid status', `${req.label} answered status ${res.statusCode}, which is not an HTTP status a caller can receive`);
+    }
+    if (attempt < retry.retries && retriesStatus(req.method, res.statusCode)) {
+      const after = res.headers['retry-after'];
+      const delay = retryDelay(attempt + 1, retry, typeof after === 'string' ? after : undefined);
+      if (delay !== undefined && Date.now() + delay < deadlineAt) {
+        discardBody(res.body as unknown as NodeJS.ReadableStream);
+        if (await waitToRetry(delay, deadlineAt, signal)) continue;
+        throw upstreamFailure(signal?.reason ?? new Error('aborted'), req);
+      }
+    }
+    return res;
+  }
+}
+
+/**
+ * One call through an origin's breaker and limiter: the slot is held until the answer's body is read
+ * (or at once when there is no answer); the breaker learns whether the upstream was available.
+ * Failures become InvokeErrors that keep the network code (`upstreamCode`) for the retry decision.
+ */
+export async function attemptOnce(
+  upstream: Upstream, deadlineAt: number, signal: CallSignal | undefined, send: (headersTimeout: number) => Promise<UpstreamResponse>,
+  responseTimeout: number, target: { origin: string; method: string; path: string; label?: string },
+): Promise<UpstreamResponse> {
+  const probe = upstream.breaker.admit();
+  let release: () => void;
+  try {
+    const slot = upstream.limiter.acquire(signal, deadlineAt - Date.now());
+    release = typeof slot === 'function' ? slot : await slot;
+  } catch (e) {
+    if (probe) upstream.breaker.record(false, true);
+    throw e instanceof InvokeError ? e : upstreamFailure(e, target);
+  }
+  const remaining = deadlineAt - Date.now();
   let res: UpstreamResponse;
   try {
-    res = await pools.get(req.origin).request({
-      path: req.path,
-      method: req.method,
-      headers: req.headers,
-      ...(req.body !== undefined ? { body: req.body as string } : {}),
-      headersTimeout: timeouts.response,
-      bodyTimeout: timeouts.body,
-      // undici takes any object with aborted/reason/add- and removeEventListener
-      ...(signal ? { signal: signal as AbortSignal } : {}),
-    });
+    if (remaining <= 0) throw Object.assign(new Error('the call deadline passed'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    res = await send(Math.min(responseTimeout, remaining));
   } catch (e) {
-    throw upstreamFailure(e, req);
+    release();
+    const err = e as { code?: string; name?: string; cause?: { code?: string } };
+    const code = err.code ?? err.cause?.code;
+    const aborted = err.name === 'AbortError' || code === 'UND_ERR_ABORTED';
+    upstream.breaker.record(!aborted && code !== undefined && (UNREACHABLE.has(code) || TIMEOUT.has(code)), probe);
+    const failure = upstreamFailure(e, target) as InvokeError & { upstreamCode?: string };
+    if (code !== undefined && !aborted) failure.upstreamCode = code;
+    throw failure;
   }
-  // a status no HTTP client can pass on (999) is a broken upstream, not a 500 of ours (probe F11)
-  if (res.statusCode < 200 || res.statusCode > 599) {
-    discardBody(res.body as unknown as NodeJS.ReadableStream);
-    throw new InvokeError('NR_ERR_UPSTREAM_BAD_STATUS', 502, 'Upstream answered an invalid status', `${req.label} answered status ${res.statusCode}, which is not an HTTP status a caller can receive`);
-  }
+  upstream.breaker.record(UNAVAILABLE_STATUS.has(res.statusCode), probe);
+  const body = res.body as unknown as NodeJS.ReadableStream & { destroyed?: boolean };
+  if (body.destroyed) release();
+  else body.once('close', release);
   return res;
+}
+
+/** Waits `ms` unless the deadline would pass first or the caller goes away; true when the call may go on. */
+function waitToRetry(ms: number, deadlineAt: number, signal: CallSignal | undefined): Promise<boolean> | boolean {
+  if (Date.now() + ms >= deadlineAt || signal?.aborted) return false;
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export function upstreamFailure(e: unknown, req: { origin: string; method: string; path: string; label?: string }): InvokeError {

@@ -11,7 +11,7 @@ import type { Authentication, BoundVariable, ConsumedApi, ConsumedParameter, For
 import { renderTemplate, staticTemplate, type Template } from '../spec/template.js';
 import { variableSource } from '../spec/binds.js';
 import type { UpstreamPools } from '../consume/pools.js';
-import { upstreamFailure, type Timeouts } from '../consume/send.js';
+import { attemptOnce, DEFAULT_DEADLINE_MS, type Timeouts } from '../consume/send.js';
 import { prepareAuthentication } from '../consume/auth.js';
 import { headerValueProblem } from '../consume/header-value.js';
 import { InvokeError } from '../consume/errors.js';
@@ -122,20 +122,23 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
     if (authQuery) add(`${encodeURIComponent(authQuery.name)}=${encodeURIComponent(authQuery.value)}`);
     const path = (fixed.base.path + (req.rest === '' ? '' : `/${req.rest}`) || '/') + (query === '' ? '' : `?${query}`);
 
+    // a forwarded body streams, so it cannot be sent twice: breaker and limit, never a retry
+    const target = { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}` };
     let res: Dispatcher.ResponseData;
     try {
-      res = await pools.get(fixed.base.origin).request({
-        path,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        ...(body ? { body } : {}),
-        headersTimeout: timeouts.response,
-        bodyTimeout: timeouts.body,
-        ...(req.signal ? { signal: req.signal } : {}),
-      });
+      res = await attemptOnce(pools.upstream(fixed.base.origin), Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS), req.signal, (headersTimeout) =>
+        pools.get(fixed.base.origin).request({
+          path,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          ...(body ? { body } : {}),
+          headersTimeout,
+          bodyTimeout: timeouts.body,
+          ...(req.signal ? { signal: req.signal as AbortSignal } : {}),
+        }), timeouts.response, target);
     } catch (e) {
       if (tooLarge) throw bodyTooLarge(maxRequestBytes);
-      throw upstreamFailure(e, { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}` });
+      throw e;
     }
     return { kind: 'stream', status: res.statusCode, headers: safeHeaders(res.headers, true), body: res.body as unknown as Readable & AsyncIterable<Buffer> };
   };

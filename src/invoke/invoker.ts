@@ -7,7 +7,9 @@ import type { BoundVariable, CapabilityModel, CallHandler, ConsumedApi, ExposedO
 import { isRootPath } from '../spec/build-output.js';
 import { renderTemplate, soleReference } from '../spec/template.js';
 import { UpstreamPools } from '../consume/pools.js';
-import type { Timeouts } from '../consume/send.js';
+import { DEFAULT_DEADLINE_MS, type Timeouts } from '../consume/send.js';
+import { DEFAULT_RETRY } from '../consume/retry.js';
+import { DEFAULT_BREAKER } from '../consume/breaker.js';
 import { compileOutput, type Mapper } from '../consume/shape.js';
 import { InvokeError } from '../consume/errors.js';
 import { prepareCall } from './consumed-call.js';
@@ -21,8 +23,16 @@ export interface InvokerOptions {
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly maxResponseBytes: number;
-  /** sockets per upstream origin */
+  /** sockets, and calls in flight, per upstream origin (`--upstream-concurrency`) */
   readonly connectionsPerOrigin: number;
+  /** calls that may wait for a slot per origin before 503 NR_ERR_UPSTREAM_BUSY (`--upstream-queue`) */
+  readonly upstreamQueue?: number;
+  /** retries of idempotent calls (`--retries`, default 2; 0 = none) */
+  readonly retries?: number;
+  /** ms one upstream call may take, retries and waits included (`--deadline`, default 60 s) */
+  readonly deadlineMs?: number;
+  /** the per-origin circuit breaker (default on; `--no-circuit-breaker`) */
+  readonly circuitBreaker?: boolean;
   /** `--base-uri NAMESPACE=URL` */
   readonly baseUriOverrides?: ReadonlyMap<string, string>;
 }
@@ -58,8 +68,14 @@ export class Invoker {
     private readonly model: CapabilityModel,
     private readonly options: InvokerOptions = DEFAULT_INVOKER_OPTIONS,
   ) {
-    this.pools = new UpstreamPools({ connectTimeout: options.connectTimeoutMs, connections: options.connectionsPerOrigin });
-    this.timeouts = { response: options.responseTimeoutMs, body: options.responseTimeoutMs };
+    this.pools = new UpstreamPools({
+      connectTimeout: options.connectTimeoutMs,
+      connections: options.connectionsPerOrigin,
+      ...(options.upstreamQueue !== undefined ? { queue: options.upstreamQueue } : {}),
+      retry: { ...DEFAULT_RETRY, ...(options.retries !== undefined ? { retries: options.retries } : {}) },
+      breaker: options.circuitBreaker === false ? { ...DEFAULT_BREAKER, failureRate: 0 } : DEFAULT_BREAKER,
+    });
+    this.timeouts = { response: options.responseTimeoutMs, body: options.responseTimeoutMs, deadline: options.deadlineMs ?? DEFAULT_DEADLINE_MS };
     this.apis = new Map(model.consumes.map((a) => [a.namespace, a]));
   }
 

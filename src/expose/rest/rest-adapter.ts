@@ -84,7 +84,10 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     sendProblem(reply, problem('NR_ERR_ROUTE_NOT_FOUND', 404, 'Not found', `no operation is exposed at ${req.method} ${req.url.split('?')[0]}`, req.url)),
   );
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof InvokeError) return sendProblem(reply, problemFromInvokeError(err, req.url));
+    if (err instanceof InvokeError) {
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+      return sendProblem(reply, problemFromInvokeError(err, req.url));
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'internal error');
     const code = status === 415 ? 'NR_ERR_UNSUPPORTED_MEDIA_TYPE' : status === 413 ? 'NR_ERR_BODY_TOO_LARGE' : status === 500 ? 'NR_ERR_INTERNAL' : 'NR_ERR_BAD_BODY';
