@@ -13,6 +13,7 @@ import { compileTools } from './expose/mcp/tools.js';
 import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter.js';
 import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { trackRequests, type Drain } from './expose/drain.js';
+import { logStream } from './expose/log-stream.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
 
@@ -73,7 +74,8 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   checkCrossFilePorts(models, options);
 
   const usesStdio = models.some((m) => m.exposes.some((a) => a.type === 'mcp' && a.transport === 'stdio'));
-  const logger = options.logLevel === 'silent' ? false : { level: options.logLevel ?? 'info', stream: options.logStream ?? (usesStdio ? process.stderr : process.stdout) };
+  const log = options.logLevel === 'silent' ? undefined : logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout));
+  const logger = log === undefined ? false : { level: options.logLevel ?? 'info', stream: log.stream };
 
   const apps: FastifyInstance[] = [];
   const drains: Drain[] = [];
@@ -114,6 +116,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   } catch (e) {
     await Promise.allSettled(apps.map((a) => a.close()));
     await Promise.allSettled(closers.map((c) => c()));
+    log?.flush();
     throw e;
   }
 
@@ -129,6 +132,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
         await Promise.all(drains.map((d) => d.begin(drainMs)));
         await Promise.allSettled(closed);
         await Promise.allSettled(closers.map((c) => c()));
+        log?.flush();
       })()),
   };
 }

@@ -109,6 +109,18 @@ describe('naftiko-run CLI', () => {
     expect(exit).toMatchObject({ code: 0, signal: null });
   });
 
+  it('at --log-level info every request line reaches stdout (buffered, flushed on a timer and at exit)', async () => {
+    const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`]);
+    const [, restUrl] = await s.waitFor(/^REST\s+\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+    await call(`${restUrl}/v1/api/bulk/syncs`);
+    // a lone line is written within the flush interval, not held until 4 KiB have gathered
+    await s.waitFor(/"msg":"request"/, 2_000);
+    for (let i = 0; i < 40; i++) await call(`${restUrl}/v1/api/bulk/syncs?i=${i}`);
+    const exit = await s.stop();
+    expect(exit.code).toBe(0);
+    expect(exit.stdout.match(/"msg":"request"/g)).toHaveLength(41);
+  });
+
   it('serve survives an upstream 204 (DELETE) and keeps serving', async () => {
     sandbox.reset();
     const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'warn']);
