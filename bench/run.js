@@ -10,6 +10,7 @@
  *   node bench/run.js --out FILE       write the results section into FILE instead of BENCHMARKS.md
  *   options: --duration S --rounds N --warmup-requests N --warmup-calls N --connections N
  *            --mcp-callers N --cold-runs N --load-runs N --no-write
+ *   node bench/run.js --soak [--minutes 10]   the soak instead (bench/soak.js): 80 % of capacity, errors and RSS drift
  *   env BENCH_DURATION=S sets the seconds per measured run (default 2, 5 rounds; --quick 0.5, 2 rounds)
  */
 import { parseArgs } from 'node:util';
@@ -25,6 +26,12 @@ import {
 } from './lib.js';
 import { closeCallers, connectCallers, mcpLoad } from './mcp-load.js';
 import { generateCapability } from './gen-capability.js';
+
+if (process.argv.includes('--soak')) {
+  // the soak is its own program with its own options
+  const { soak } = await import('./soak.js');
+  process.exit(await soak());
+}
 
 const { values: opt } = parseArgs({
   args: process.argv.slice(2),

@@ -235,4 +235,16 @@ describe('lifecycle bounds', () => {
     await closing;
     runtime = undefined;
   });
+
+  it('shutdown under load: every call in flight when close() begins is answered 200', async () => {
+    // 200 keep-alive callers in flight on /medium (300 ms upstream), then close with a 5 s deadline
+    const calls = Array.from({ length: 200 }, () => fetch(`${rest}/medium`).then(async (r) => ({ status: r.status, body: await r.text() })).catch((e: Error) => ({ status: 0, body: e.message })));
+    await expect.poll(() => up.events.filter((e) => e === 'start /medium').length, { timeout: 5000 }).toBe(200);
+    const closing = runtime!.close(5000);
+    const answers = await Promise.all(calls);
+    await closing;
+    runtime = undefined;
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    expect(up.events.filter((e) => e.startsWith('cancelled'))).toEqual([]);
+  }, 20_000);
 });
