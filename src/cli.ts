@@ -30,6 +30,7 @@ Options:
   --upstream-concurrency N   calls in flight (and sockets) per upstream origin (default 256)
   --upstream-queue N         calls that may wait for a slot per origin; then 503 (default 1024)
   --no-circuit-breaker       never stop calling an origin that keeps failing (default: open at 50 % failures)
+  --upstream-in-errors show|hide   whether 502/503/504 details name the upstream origin (default: show on loopback, hide elsewhere)
   --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
   -h, --help                 this text
   -v, --version              the version
@@ -63,6 +64,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
         'upstream-concurrency': { type: 'string' },
         'upstream-queue': { type: 'string' },
         'no-circuit-breaker': { type: 'boolean' },
+        'upstream-in-errors': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -106,6 +108,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
       ...(values.host !== undefined ? { host: values.host } : {}),
       logLevel,
       ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
+      ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
       ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
       invoker: {
         ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
@@ -167,6 +170,11 @@ function portNumber(v: string, flag: string): number {
 
 function millis(v: string, flag: string): number {
   return positiveInteger(v, flag, 'milliseconds');
+}
+
+function oneOf<T extends string>(v: string, flag: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected ${allowed.join(' or ')}`);
+  return v as T;
 }
 
 function count(v: string, flag: string): number {

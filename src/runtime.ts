@@ -14,6 +14,7 @@ import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter
 import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { trackRequests, type Drain } from './expose/drain.js';
 import { logStream } from './expose/log-stream.js';
+import { isLoopback } from './expose/local-origin.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
 
@@ -33,6 +34,8 @@ export interface ServeOptions {
   readonly requestTimeoutMs?: number;
   /** the most text an MCP tool result carries (default 1 MiB); past it the text is cut and marked */
   readonly mcpMaxResultBytes?: number;
+  /** whether error details name the upstream origin; default: shown on loopback adapters, hidden elsewhere */
+  readonly upstreamInErrors?: 'show' | 'hide';
   /** where logs go (default stdout; stderr when an MCP adapter uses stdio) */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -67,6 +70,11 @@ export const DEFAULT_MCP_MAX_RESULT_BYTES = 1024 * 1024;
 /** Time a client has to send a whole request, headers and body (probe F6); `--request-timeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** Error details name the upstream origin on loopback adapters (the operator is the caller) and not elsewhere. */
+function hidesUpstream(options: ServeOptions, host: string): boolean {
+  return options.upstreamInErrors === undefined ? !isLoopback(host) : options.upstreamInErrors === 'hide';
+}
+
 export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));
   const models = loaded.map((l) => l.model);
@@ -94,13 +102,14 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
           const app = buildSkillApp(adapter, { logger, host, ...(auth ? { auth } : {}), endpointOf: (ns) => endpoints.get(ns), operationOf: restOperationLookup(model.exposes) });
           adapters.push(await listen(app, adapter, model.file, options, apps, drains));
         } else if (adapter.type === 'rest') {
-          const app = buildRestApp(adapter, invoker, { logger, host: options.host ?? adapter.address, ...(auth ? { auth } : {}) });
+          const host = options.host ?? adapter.address;
+          const app = buildRestApp(adapter, invoker, { logger, host, hideUpstream: hidesUpstream(options, host), ...(auth ? { auth } : {}) });
           const started = await listen(app, adapter, model.file, options, apps, drains);
           endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: started.url });
           adapters.push(started);
         } else if (adapter.type === 'mcp' && adapter.transport === 'http') {
           const host = options.host ?? adapter.address;
-          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, limits: resultLimits, host, ...(auth ? { auth } : {}) });
+          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, limits: { ...resultLimits, hideUpstream: hidesUpstream(options, host) }, host, ...(auth ? { auth } : {}) });
           const started = await listen(app, adapter, model.file, options, apps, drains);
           endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: started.url });
           adapters.push(started);

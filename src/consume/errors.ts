@@ -27,5 +27,13 @@ export class InvokeError extends Error {
   }
 }
 
+/**
+ * `text` with every URL origin (scheme://host:port) replaced by `upstream`: for adapters reachable
+ * from other machines, whose callers should not learn the internal network from a 502's detail.
+ */
+export function hideOrigins(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s/"'?#<>]+/gi, 'upstream');
+}
+
 export const badInput = (params: readonly InvalidParam[]): InvokeError =>
   new InvokeError('NR_ERR_BAD_INPUT', 400, 'Bad request input', params.map((p) => `${p.name}: ${p.reason}`).join('; '), params);

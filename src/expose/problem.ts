@@ -1,5 +1,5 @@
 /** RFC 9457 problem details for errors naftiko-run makes itself. */
-import type { InvokeError } from '../consume/errors.js';
+import { hideOrigins, type InvokeError } from '../consume/errors.js';
 
 export interface Problem {
   readonly type: string;
@@ -25,7 +25,7 @@ export function problem(code: string, status: number, title: string, detail: str
   };
 }
 
-export function problemFromInvokeError(e: InvokeError, instance?: string): Problem {
-  const p = problem(e.code, e.status, e.title, e.detail, instance, e.invalidParams);
+export function problemFromInvokeError(e: InvokeError, instance?: string, hideUpstream = false): Problem {
+  const p = problem(e.code, e.status, e.title, hideUpstream ? hideOrigins(e.detail) : e.detail, instance, e.invalidParams);
   return e.step ? { ...p, step: e.step.name, ...(e.step.call !== undefined ? { call: e.step.call } : {}) } : p;
 }

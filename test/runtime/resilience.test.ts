@@ -233,3 +233,32 @@ describe('retry timing', () => {
     expect(retryDelay(1, DEFAULT_RETRY, '60')).toBeUndefined();
   });
 });
+
+describe('upstream origins in error details', () => {
+  it('are named on a loopback adapter and replaced by "upstream" with --upstream-in-errors hide (REST and MCP)', async () => {
+    const { closedPort } = await import('./helpers.js');
+    const { errorResult } = await import('../../src/expose/mcp/tool-result.js');
+    const { InvokeError } = await import('../../src/consume/errors.js');
+    const port = await closedPort();
+    const dir = tmpDir();
+    const file = dir.write('cap.yaml', CAPABILITY(`http://127.0.0.1:${port}`));
+    for (const mode of [undefined, 'hide'] as const) {
+      const rt = await startRuntime({ files: [file], ports: new Map([['api', 0]]), logLevel: 'silent', env: {}, invoker: { retries: 0 }, ...(mode ? { upstreamInErrors: mode } : {}) });
+      try {
+        const body = await (await fetch(`${rt.adapters[0]!.url}/item`)).json();
+        expect(body.code).toBe('NR_ERR_UPSTREAM_UNREACHABLE');
+        if (mode === 'hide') {
+          expect(body.detail).not.toContain(`127.0.0.1:${port}`);
+          expect(body.detail).toContain('GET upstream/item');
+        } else {
+          expect(body.detail).toContain(`http://127.0.0.1:${port}/item`);
+        }
+      } finally {
+        await rt.close(100);
+      }
+    }
+    dir.remove();
+    const e = new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', 'GET https://internal.corp:8443/x did not answer in time');
+    expect((errorResult(e, true).content[0] as { text: string }).text).toContain('GET upstream/x did not answer');
+  });
+});

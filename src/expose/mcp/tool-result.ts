@@ -2,7 +2,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeResult } from '../../invoke/invoker.js';
 import { discardBody, readPrefix } from '../../consume/send.js';
-import type { InvokeError } from '../../consume/errors.js';
+import { hideOrigins, type InvokeError } from '../../consume/errors.js';
 import { MAX_JSON_DEPTH, valueNestingExceeds } from '../../consume/json-depth.js';
 
 /** Sizes an MCP result is held to: the upstream body limit, and the smaller limit of what a result carries. */
@@ -11,6 +11,8 @@ export interface ResultLimits {
   readonly maxResponseBytes: number;
   /** the most text a tool result carries (--mcp-max-result-bytes); past it the text is cut and marked */
   readonly maxResultBytes: number;
+  /** error results say `upstream` instead of the upstream's origin (`--upstream-in-errors`) */
+  readonly hideUpstream?: boolean;
 }
 
 /**
@@ -78,8 +80,9 @@ function cutText(text: string, maxBytes: number): string {
 }
 
 /** A failed step is named first, as when a step's upstream answers with an error. */
-export function errorResult(e: InvokeError): CallToolResult {
+export function errorResult(e: InvokeError, hideUpstream = false): CallToolResult {
   const prefix = e.step ? `Step "${e.step.name}"${e.step.call !== undefined ? ` (${e.step.call})` : ''}: ` : '';
-  const detail = prefix && e.detail.startsWith(prefix) ? e.detail.slice(prefix.length) : e.detail;
+  const full = prefix && e.detail.startsWith(prefix) ? e.detail.slice(prefix.length) : e.detail;
+  const detail = hideUpstream ? hideOrigins(full) : full;
   return { isError: true, content: [{ type: 'text', text: `${prefix}${e.title} (${e.code}, status ${e.status}): ${detail}` }] };
 }

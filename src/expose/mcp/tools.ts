@@ -41,7 +41,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: Resu
         } catch (e) {
           if (e instanceof InvokeError) {
             if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
-            return errorResult(e);
+            return errorResult(e, limits.hideUpstream);
           }
           throw e;
         }

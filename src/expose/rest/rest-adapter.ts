@@ -30,6 +30,8 @@ export interface RestAdapterOptions {
   readonly host: string;
   /** the adapter's inbound `authentication`, prepared */
   readonly auth?: PreparedInboundAuth;
+  /** error details say `upstream` instead of the upstream's origin (`--upstream-in-errors`) */
+  readonly hideUpstream?: boolean;
 }
 
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
@@ -86,7 +88,7 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof InvokeError) {
       if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-      return sendProblem(reply, problemFromInvokeError(err, req.url));
+      return sendProblem(reply, problemFromInvokeError(err, req.url, options.hideUpstream));
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'internal error');
