@@ -30,6 +30,7 @@ Options:
   --upstream-concurrency N   calls in flight (and sockets) per upstream origin (default 256)
   --upstream-queue N         calls that may wait for a slot per origin; then 503 (default 1024)
   --no-circuit-breaker       never stop calling an origin that keeps failing (default: open at 50 % failures)
+  --max-event-loop-lag MS    answer new requests 503 while the event loop lags more than MS (default 1000; 0 = never)
   --upstream-in-errors show|hide   whether 502/503/504 details name the upstream origin (default: show on loopback, hide elsewhere)
   --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
   -h, --help                 this text
@@ -65,6 +66,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
         'upstream-queue': { type: 'string' },
         'no-circuit-breaker': { type: 'boolean' },
         'upstream-in-errors': { type: 'string' },
+        'max-event-loop-lag': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -108,6 +110,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
       ...(values.host !== undefined ? { host: values.host } : {}),
       logLevel,
       ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
+      ...(values['max-event-loop-lag'] !== undefined ? { maxEventLoopLagMs: count(values['max-event-loop-lag'], '--max-event-loop-lag') } : {}),
       ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
       ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
       invoker: {

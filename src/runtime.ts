@@ -14,6 +14,7 @@ import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter
 import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { trackRequests, type Drain } from './expose/drain.js';
 import { logStream } from './expose/log-stream.js';
+import { DEFAULT_MAX_EVENT_LOOP_LAG_MS, watchEventLoop } from './expose/load-shedding.js';
 import { isLoopback } from './expose/local-origin.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
@@ -34,6 +35,8 @@ export interface ServeOptions {
   readonly requestTimeoutMs?: number;
   /** the most text an MCP tool result carries (default 1 MiB); past it the text is cut and marked */
   readonly mcpMaxResultBytes?: number;
+  /** shed new requests (503) while the event loop lags more than this many ms (default 1000; 0 = never) */
+  readonly maxEventLoopLagMs?: number;
   /** whether error details name the upstream origin; default: shown on loopback adapters, hidden elsewhere */
   readonly upstreamInErrors?: 'show' | 'hide';
   /** where logs go (default stdout; stderr when an MCP adapter uses stdio) */
@@ -86,6 +89,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const logger = log === undefined ? false : { level: options.logLevel ?? 'info', stream: log.stream };
 
   const apps: FastifyInstance[] = [];
+  const stopWatching = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
   const drains: Drain[] = [];
   const closers: (() => Promise<void>)[] = [];
   const adapters: StartedAdapter[] = [];
@@ -125,6 +129,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   } catch (e) {
     await Promise.allSettled(apps.map((a) => a.close()));
     await Promise.allSettled(closers.map((c) => c()));
+    stopWatching();
     log?.flush();
     throw e;
   }
@@ -141,6 +146,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
         await Promise.all(drains.map((d) => d.begin(drainMs)));
         await Promise.allSettled(closed);
         await Promise.allSettled(closers.map((c) => c()));
+        stopWatching();
         log?.flush();
       })()),
   };

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { McpAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { compileTools } from './tools.js';
+import { overloaded, overloadedJsonRpc } from '../load-shedding.js';
 import type { ResultLimits } from './tool-result.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { serverOptions } from '../logging.js';
@@ -34,6 +35,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   const checkOrigin = isLoopback(options.host);
 
   app.addHook('onRequest', async (req, reply) => {
+    if (overloaded()) return reply.code(503).header('retry-after', '1').header('content-type', 'application/json').send(overloadedJsonRpc());
     if (checkOrigin && !isLocalRequest(req.headers.host, req.headers.origin)) {
       return reply.code(403).header('content-type', 'application/json').send(
         JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Host or Origin is not local (DNS rebinding protection); code NR_ERR_MCP_ORIGIN_REJECTED' }, id: null }),

@@ -21,6 +21,7 @@ import { serverOptions } from '../logging.js';
 import { installJsonParser } from '../json-body.js';
 import { callSignal } from '../drain.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
+import { overloaded, sendOverloaded } from '../load-shedding.js';
 
 export interface RestAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -40,9 +41,10 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     ...base,
     frameworkErrors: routerError,
     clientErrorHandler: clientError,
-    // On a loopback address Host and Origin must name this machine (probe F1). Checked before fastify
-    // sees the request: an onRequest hook would put every request on fastify's slower hook path.
-    ...(isLoopback(options.host) ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => localOnlyServer(handler, base.http) } : {}),
+    // On a loopback address Host and Origin must name this machine (probe F1); while the event loop lags
+    // new requests are shed. Checked before fastify sees the request: an onRequest hook would put every
+    // request on fastify's slower hook path.
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => guardedServer(handler, base.http, isLoopback(options.host)),
   });
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
@@ -135,9 +137,10 @@ function unsupportedTypeDetail(req: FastifyRequest): string {
   return `operation routes take JSON request bodies only (Content-Type: application/json)${type ? `; got ${JSON.stringify(type.split(';')[0]!.trim())}` : '; the body has no Content-Type'}`;
 }
 
-function localOnlyServer(handler: (req: IncomingMessage, res: ServerResponse) => void, httpOptions: ServerOptions): Server {
+function guardedServer(handler: (req: IncomingMessage, res: ServerResponse) => void, httpOptions: ServerOptions, localOnly: boolean): Server {
   const server = createServer(httpOptions, (req, res) => {
-    if (isLocalRequest(req.headers.host, req.headers.origin)) return handler(req, res);
+    if (overloaded()) return sendOverloaded(req, res);
+    if (!localOnly || isLocalRequest(req.headers.host, req.headers.origin)) return handler(req, res);
     const body = JSON.stringify(problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
       'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', (req.url ?? '/').split('?')[0]));
     req.resume();
