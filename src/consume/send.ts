@@ -5,6 +5,7 @@ import type { Upstream, UpstreamPools } from './pools.js';
 import { retriesFailure, retriesStatus, retryDelay } from './retry.js';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
+import { Transform, type Readable } from 'node:stream';
 import { InvokeError } from './errors.js';
 import type { CallSignal } from './call-signal.js';
 
@@ -24,6 +25,8 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const UNAVAILABLE_STATUS = new Set([502, 503, 504]);
+const DEADLINE_CODE = 'NR_DEADLINE';
+const TOO_LARGE_CODE = 'NR_TOO_LARGE';
 
 /**
  * Sends an UpstreamRequest: through the origin's breaker and concurrency limit, tried again as
@@ -104,9 +107,17 @@ export async function attemptOnce(
     throw failure;
   }
   upstream.breaker.record(UNAVAILABLE_STATUS.has(res.statusCode), probe);
-  const body = res.body as unknown as NodeJS.ReadableStream & { destroyed?: boolean };
-  if (body.destroyed) release();
-  else body.once('close', release);
+  const body = res.body as unknown as NodeJS.ReadableStream & { destroyed?: boolean; destroy(e?: Error): void };
+  if (body.destroyed) {
+    release();
+    return res;
+  }
+  // the deadline bounds the body too: undici's body timeout measures silence, which a trickle never is
+  const overdue = setTimeout(() => body.destroy(Object.assign(new Error('the call deadline passed while the body streamed'), { code: DEADLINE_CODE })), Math.max(1, deadlineAt - Date.now()));
+  body.once('close', () => {
+    clearTimeout(overdue);
+    release();
+  });
   return res;
 }
 
@@ -160,6 +171,8 @@ export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?:
 
 function bodyReadFailure(e: unknown, label: string): InvokeError {
   const code = (e as { code?: string }).code;
+  if (code === DEADLINE_CODE) return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${label}: the response body did not finish within the call's deadline (--deadline)`);
+  if (code === TOO_LARGE_CODE) return new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label}: ${(e as Error).message}`);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${label}: the response body stalled`);
   return new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${label}: the connection broke while reading the body (${code ?? 'error'})`);
 }
@@ -236,4 +249,34 @@ function cut(bytes: Buffer, keep: number): BodyPrefix {
   let end = keep;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // never split a UTF-8 character
   return { bytes: bytes.subarray(0, end), truncated: true };
+}
+
+/**
+ * A body passed through unread, held to `limit` bytes (FEATURES/SEMANTICS §7 response limit): over a
+ * declared Content-Length it is refused before anything reaches the caller (502); a chunked body is
+ * counted as it streams and cut past the limit (the caller's answer then breaks, since its status is sent).
+ */
+export function limitedStream<T extends NodeJS.ReadableStream>(body: T, headers: Record<string, string | string[] | undefined>, limit: number, label: string): T {
+  const declared = Number(headers['content-length']);
+  const b = body as unknown as Readable;
+  if (Number.isFinite(declared) && headers['content-length'] !== undefined) {
+    if (declared > limit) {
+      b.destroy();
+      throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label}: the response declares ${declared} bytes, over the ${limit} byte limit`);
+    }
+    return body; // undici holds the body to its declared length
+  }
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(Object.assign(new Error(`response body exceeds the ${limit} byte limit`), { code: TOO_LARGE_CODE }));
+      else done(null, chunk);
+    },
+  });
+  b.on('error', (e) => counter.destroy(e));
+  counter.on('close', () => {
+    if (!b.destroyed) b.destroy();
+  });
+  return b.pipe(counter) as unknown as T;
 }

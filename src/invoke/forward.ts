@@ -11,7 +11,7 @@ import type { Authentication, BoundVariable, ConsumedApi, ConsumedParameter, For
 import { renderTemplate, staticTemplate, type Template } from '../spec/template.js';
 import { variableSource } from '../spec/binds.js';
 import type { UpstreamPools } from '../consume/pools.js';
-import { attemptOnce, DEFAULT_DEADLINE_MS, type Timeouts } from '../consume/send.js';
+import { attemptOnce, DEFAULT_DEADLINE_MS, limitedStream, type Timeouts } from '../consume/send.js';
 import { prepareAuthentication } from '../consume/auth.js';
 import { headerValueProblem } from '../consume/header-value.js';
 import { InvokeError } from '../consume/errors.js';
@@ -140,7 +140,8 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
       if (tooLarge) throw bodyTooLarge(maxRequestBytes);
       throw e;
     }
-    return { kind: 'stream', status: res.statusCode, headers: safeHeaders(res.headers, true), body: res.body as unknown as Readable & AsyncIterable<Buffer> };
+    const streamed = limitedStream(res.body as unknown as Readable & AsyncIterable<Buffer>, res.headers, maxRequestBytes, target.label);
+    return { kind: 'stream', status: res.statusCode, headers: safeHeaders(res.headers, true), body: streamed };
   };
 }
 

@@ -7,7 +7,7 @@ import type { BoundVariable, CapabilityModel, CallHandler, ConsumedApi, ExposedO
 import { isRootPath } from '../spec/build-output.js';
 import { renderTemplate, soleReference } from '../spec/template.js';
 import { UpstreamPools } from '../consume/pools.js';
-import { DEFAULT_DEADLINE_MS, type Timeouts } from '../consume/send.js';
+import { DEFAULT_DEADLINE_MS, limitedStream, type Timeouts } from '../consume/send.js';
 import { DEFAULT_RETRY } from '../consume/retry.js';
 import { DEFAULT_BREAKER } from '../consume/breaker.js';
 import { compileOutput, type Mapper } from '../consume/shape.js';
@@ -125,7 +125,8 @@ export class Invoker {
       const passThrough = !map || res.statusCode < 200 || res.statusCode >= 300 || res.statusCode === 204;
       const headers = safeHeaders(res.headers, passThrough);
       if (passThrough) {
-        return { kind: 'stream', status: res.statusCode, headers, body: res.body as unknown as Readable & AsyncIterable<Buffer> };
+        const body = limitedStream(res.body as unknown as Readable & AsyncIterable<Buffer>, res.headers, this.options.maxResponseBytes, sent.request.label);
+        return { kind: 'stream', status: res.statusCode, headers, body };
       }
       let decoded = call.decode(await call.read(sent), sent);
       if (unwrap) decoded = unwrap(decoded);
