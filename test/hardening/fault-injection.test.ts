@@ -247,19 +247,26 @@ describe('upstream faults × surfaces', () => {
   });
 
   describe.each(MATRIX)('$fault', (f) => {
+    // the normal call right after is asserted first: a cell that fails still shows whether the server recovered
     it(`REST pass-through → ${describeExpect(f.pass)}`, async () => {
-      assertRest(await timedCall(`${rest}/pass/${f.fault}`, BOUND_MS), f.pass, `pass ${f.fault}`);
-      assertRest(await timedCall(`${rest}/pass/ok`, BOUND_MS), { upstream: 200, json: { name: 'fine', extra: 1 } }, `pass ok after ${f.fault}`);
+      const r = await timedCall(`${rest}/pass/${f.fault}`, BOUND_MS);
+      const after = await timedCall(`${rest}/pass/ok`, BOUND_MS);
+      assertRest(after, { upstream: 200, json: { name: 'fine', extra: 1 } }, `pass ok after ${f.fault}`);
+      assertRest(r, f.pass, `pass ${f.fault}`);
     });
 
     it(`REST mapped → ${describeExpect(f.mapped)}`, async () => {
-      assertRest(await timedCall(`${rest}/mapped/${f.fault}`, BOUND_MS), f.mapped, `mapped ${f.fault}`);
-      assertRest(await timedCall(`${rest}/mapped/ok`, BOUND_MS), { upstream: 200, json: { name: 'fine' } }, `mapped ok after ${f.fault}`);
+      const r = await timedCall(`${rest}/mapped/${f.fault}`, BOUND_MS);
+      const after = await timedCall(`${rest}/mapped/ok`, BOUND_MS);
+      assertRest(after, { upstream: 200, json: { name: 'fine' } }, `mapped ok after ${f.fault}`);
+      assertRest(r, f.mapped, `mapped ${f.fault}`);
     });
 
     it(`MCP tools/call → ${describeExpect(f.mcp)}`, async () => {
-      assertTool(await timedTool(client, f.fault, {}, BOUND_MS), f.mcp, `mcp ${f.fault}`);
-      assertTool(await timedTool(client, 'ok', {}, BOUND_MS), { tool: { structured: { name: 'fine', extra: 1 } } }, `mcp ok after ${f.fault}`);
+      const r = await timedTool(client, f.fault, {}, BOUND_MS);
+      const after = await timedTool(client, 'ok', {}, BOUND_MS);
+      assertTool(after, { tool: { structured: { name: 'fine', extra: 1 } } }, `mcp ok after ${f.fault}`);
+      assertTool(r, f.mcp, `mcp ${f.fault}`);
     });
   });
 });
