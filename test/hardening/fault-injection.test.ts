@@ -45,6 +45,12 @@ const FAULTS: Record<string, FaultHandler> = {
   '/invalid-json': (_req, res) => res.writeHead(200, JSON_TYPE).end('{"name": "anvil", '),
   '/deep-json': (_req, res) => res.writeHead(200, JSON_TYPE).end(DEEP),
   '/huge': (_req, res) => res.writeHead(200, JSON_TYPE).end(HUGE),
+  // the same 50 MB with no Content-Length (chunked): the limit can only be seen while streaming
+  '/huge-chunked': (_req, res) => {
+    res.writeHead(200, JSON_TYPE);
+    for (let i = 0; i < 50; i++) res.write(HUGE.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+    res.end();
+  },
   '/gzip-unasked': (_req, res) => res.writeHead(200, { ...JSON_TYPE, 'content-encoding': 'gzip' }).end(GZIPPED),
   '/redirect': (_req, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere', 'content-type': 'text/plain' }).end('moved'),
 };
@@ -100,6 +106,8 @@ const MATRIX: Fault[] = [
   { fault: 'deep-json', pass: { upstream: 200, body: DEEP }, mapped: badBody, mcp: { toolError: /NR_ERR_UPSTREAM_BAD_BODY.*nested deeper than 256/ } },
   // 50 MB against a 1 MiB limit; the upstream declares its Content-Length, so even pass-through can refuse before a byte
   { fault: 'huge', pass: tooLarge, mapped: tooLarge, mcp: { toolError: /NR_ERR_UPSTREAM_TOO_LARGE/ } },
+  // pass-through has sent its 200 when the limit is passed: the body must be cut there, not streamed whole
+  { fault: 'huge-chunked', pass: { cut: true }, mapped: tooLarge, mcp: { toolError: /NR_ERR_UPSTREAM_TOO_LARGE/ } },
   {
     fault: 'gzip-unasked',
     pass: { upstream: 200, json: { name: 'zipped' }, encoding: 'gzip' }, // bytes and Content-Encoding pass together

@@ -231,6 +231,22 @@ describe('what reaches the upstream, for any input', () => {
     }), RUNS);
   });
 
+  it('REST: a raw (unencoded) segment of path characters reaches the upstream decoded and re-encoded, as one segment', async () => {
+    // RFC 3986 pchar without "%": what a caller may write unencoded in a path segment
+    const pchar = fc.string({ unit: fc.constantFrom(...'aZ09-._~!$&\'()*+,;=:@'.split('')), minLength: 1, maxLength: 20 });
+    await fc.assert(fc.asyncProperty(pchar, async (raw) => {
+      const before = upstream.requests.length;
+      const status = await rawGet(rest, `/items/${raw}`);
+      if (raw === '.' || raw === '..') {
+        expect(status, raw).toBe(400);
+        expect(upstream.requests.length).toBe(before);
+        return;
+      }
+      expect(status, raw).toBe(200);
+      expect(sentOne(before).path).toBe(`/items/${encodeURIComponent(decodeURIComponent(raw))}`);
+    }), RUNS);
+  });
+
   it('MCP: a path argument reaches the upstream as exactly one encodeURIComponent segment; "", ".", ".." are -32602', async () => {
     await fc.assert(fc.asyncProperty(wellFormed, async (id) => {
       const before = upstream.requests.length;
