@@ -60,7 +60,7 @@ const OK: FaultHandler = (_req, res) => res.writeHead(200, JSON_TYPE).end(JSON.s
 
 /** What one cell must answer. */
 type Expect =
-  | { problem: [number, string] }                                // REST: runtime-made problem+json
+  | { problem: readonly [number, string] }                             // REST: runtime-made problem+json
   | { upstream: number; body?: string; location?: string; json?: unknown; encoding?: string } // REST: the upstream's answer
   | { cut: true }                                                // REST pass-through: headers sent, then the body must end in an error
   | { toolError: RegExp }                                        // MCP: isError with this text

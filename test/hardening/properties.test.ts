@@ -151,7 +151,7 @@ const anyString = fc.oneof(
   fc.constantFrom('', '.', '..', '%2e', '%2E%2e', '../admin', '..%2f', '/', '//evil.example', '@evil.example', 'http://evil.example/'),
 );
 /** lone surrogates are not strings a JSON or URL caller can send */
-const wellFormed = anyString.filter((s) => s.isWellFormed());
+const wellFormed = anyString.filter((s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s));
 
 /** A GET with the request line and headers sent byte for byte (latin1), for values fetch refuses to send. */
 function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<number> {
