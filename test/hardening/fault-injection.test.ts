@@ -44,7 +44,8 @@ const FAULTS: Record<string, FaultHandler> = {
   '/status-503': (_req, res) => res.writeHead(503, { ...JSON_TYPE, 'retry-after': '7' }).end(ERROR_BODY(503)),
   '/invalid-json': (_req, res) => res.writeHead(200, JSON_TYPE).end('{"name": "anvil", '),
   '/deep-json': (_req, res) => res.writeHead(200, JSON_TYPE).end(DEEP),
-  '/huge': (_req, res) => res.writeHead(200, JSON_TYPE).end(HUGE),
+  // writeHead sends its headers as they are: without an explicit Content-Length the body would go chunked
+  '/huge': (_req, res) => res.writeHead(200, { ...JSON_TYPE, 'content-length': String(HUGE.length) }).end(HUGE),
   // the same 50 MB with no Content-Length (chunked): the limit can only be seen while streaming
   '/huge-chunked': (_req, res) => {
     res.writeHead(200, JSON_TYPE);
@@ -236,7 +237,9 @@ describe('upstream faults × surfaces', () => {
     const file = dir.write('faults.yaml', capability(up.url, `http://127.0.0.1:${await closedPort()}`));
     runtime = await startRuntime({
       files: [file], ports: new Map([['api', 0], ['tools', 0]]), logLevel: 'silent', env: {},
-      invoker: { responseTimeoutMs: RESPONSE_TIMEOUT_MS, connectTimeoutMs: 1_000, maxResponseBytes: MAX_RESPONSE_BYTES },
+      // every fault hits one origin: the breaker would open and answer 503 for the cells after it (it has
+      // tests of its own in test/runtime/resilience.test.ts); the deadline bounds a trickling body
+      invoker: { responseTimeoutMs: RESPONSE_TIMEOUT_MS, connectTimeoutMs: 1_000, maxResponseBytes: MAX_RESPONSE_BYTES, deadlineMs: 2_000, circuitBreaker: false },
     });
     rest = runtime.adapters.find((a) => a.type === 'rest')!.url;
     client = await mcpClient(runtime.adapters.find((a) => a.type === 'mcp')!.url);
