@@ -122,6 +122,19 @@ export async function startRecorder(answer: (req: Recorded) => Answer = defaultA
  * A port nothing listens on, from 30000–32767: below Linux's ephemeral range, so a server another test
  * opens with listen(0) cannot take it between this check and the connection that must be refused.
  */
+/** A node:http server on 127.0.0.1 (free port) with its URL and a close that also ends keep-alive sockets. */
+export async function serveLocal(handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
 export async function closedPort(): Promise<number> {
   for (;;) {
     const port = 30000 + Math.floor(Math.random() * 2768);

@@ -5,16 +5,15 @@
  * answers 503 to a call still running at the drain deadline.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
-import { tmpDir, type TmpDir } from './helpers.js';
+import { serveLocal, tmpDir, type TmpDir } from './helpers.js';
 
 /** An upstream that answers after `delay` ms and records whether the caller closed the request first. */
 async function slowUpstream(delay: number) {
   const events: string[] = [];
-  const server: Server = createServer((req: IncomingMessage, res) => {
+  const handler: Parameters<typeof serveLocal>[0] = ((req: IncomingMessage, res) => {
     events.push(`start ${req.url}`);
     const t = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), req.url === '/fast' ? 0 : req.url === '/medium' ? 300 : delay);
     res.on('close', () => {
@@ -22,15 +21,7 @@ async function slowUpstream(delay: number) {
       if (!res.writableFinished) events.push(`cancelled ${req.url}`);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    events,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  };
+  return { ...(await serveLocal(handler)), events };
 }
 
 const CAPABILITY = (base: string) => `

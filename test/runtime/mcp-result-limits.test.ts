@@ -5,11 +5,9 @@
  * never gets a partial object. Memory stays bounded with many large answers at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
-import { mcpClient, tmpDir, type TmpDir } from './helpers.js';
+import { mcpClient, serveLocal, tmpDir, type TmpDir } from './helpers.js';
 
 const BIG = 30 * 1024 * 1024;
 const LIMIT = 64 * 1024;
@@ -17,7 +15,7 @@ const LIMIT = 64 * 1024;
 /** /big: a 30 MB JSON array (streamed); /rows: a mapped object of `n` rows; /small: a short object. */
 async function bigUpstream() {
   const finished: boolean[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler: Parameters<typeof serveLocal>[0] = ((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/big') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(BIG) });
@@ -39,15 +37,7 @@ async function bigUpstream() {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ rows: Array.from({ length: n }, (_, i) => ({ id: `r${i}`, text: 'x'.repeat(100) })) }));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    finished,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  };
+  return { ...(await serveLocal(handler)), finished };
 }
 
 const CAPABILITY = (base: string) => `

@@ -4,33 +4,24 @@
  * per-origin circuit breaker.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import type { InvokerOptions } from '../../src/invoke/invoker.js';
 import { CircuitBreaker } from '../../src/consume/breaker.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelay } from '../../src/consume/retry.js';
-import { tmpDir, type TmpDir } from './helpers.js';
+import { serveLocal, tmpDir, type TmpDir } from './helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
 async function upstream(handler: Handler) {
   let n = 0;
   const seen: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const served = await serveLocal((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     req.resume();
     handler(req, res, ++n);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  };
+  return { ...served, seen };
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
