@@ -26,7 +26,7 @@ Options:
   --request-timeout MS       time a client has to send a whole request (default 30000; headers within 10000)
   --drain-timeout MS         on SIGTERM/SIGINT, how long running calls may finish (default 10000; then 503)
   --retries N                retries of idempotent upstream calls on 429/502/503/504 or a broken connection (default 2; 0 = none)
-  --deadline MS              the most one upstream call may take, retries and waits included (default 60000)
+  --deadline MS              the most one upstream call may take, retries, waits and body included (default 60000)
   --upstream-concurrency N   calls in flight (and sockets) per upstream origin (default 256)
   --upstream-queue N         calls that may wait for a slot per origin; then 503 (default 1024)
   --no-circuit-breaker       never stop calling an origin that keeps failing (default: open at 50 % failures)
