@@ -219,10 +219,20 @@ describe('schema', () => {
     expect(model.exposes).toHaveLength(1);
   });
 
-  it('a misspelt field gets a suggestion', () => {
-    const { warnings } = loadText(variant('      port: 8080\n', '      port: 8080\n      descripton: the API\n'));
-    expect(warnings.map(where)).toEqual([{ severity: 'warning', code: 'NR_WARN_UNKNOWN_FIELD', line: 7, column: 7, pointer: '/capability/exposes/0/descripton' }]);
-    expect(warnings[0]!.message).toBe('unknown field "descripton" (did you mean "description"?)');
+  it('a misspelt field is an error with a suggestion, not a warning that silently changes behaviour', () => {
+    const err = textFailure(variant('      port: 8080\n', '      port: 8080\n      descripton: the API\n'));
+    expect(err.diagnostics.map(where)).toEqual([{ severity: 'error', code: 'NR_ERR_MISSPELLED_FIELD', line: 7, column: 7, pointer: '/capability/exposes/0/descripton' }]);
+    expect(err.message).toBe('t.yaml:7:7 /capability/exposes/0/descripton: unknown field "descripton" (did you mean "description"?) [NR_ERR_MISSPELLED_FIELD]');
+  });
+
+  it('"inputParamaters" on an operation is an error naming "inputParameters"', () => {
+    const err = textFailure(variant('              name: list\n', '              name: list\n              inputParamaters: []\n'));
+    expect(err.errors.map((d) => [d.code, d.message])).toEqual([['NR_ERR_MISSPELLED_FIELD', 'unknown field "inputParamaters" (did you mean "inputParameters"?)']]);
+  });
+
+  it('an x-… extension field is never reported', () => {
+    const { warnings } = loadText(variant('      port: 8080\n', '      port: 8080\n      x-owner: team-a\n      x-descripton: near a known field\n'));
+    expect(warnings).toEqual([]);
   });
 
   it('an unknown field is an error with {strict: true}', () => {
