@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** `naftiko-run`: argument parsing, lifecycle, graceful shutdown. Nothing else. */
-import { parseArgs } from 'node:util';
 import { loadCapability } from './spec/load.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { Runtime } from './runtime.js';
@@ -8,16 +7,18 @@ import { RuntimeError } from './runtime-error.js';
 import { closeOnSignal } from './lifecycle.js';
 import { tuneHeap } from './heap-tuning.js';
 import { VERSION } from './version.js';
+import { parseCliArgs, serveFlags } from './cli-args.js';
 
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
 Usage:
   naftiko-run [serve] FILE… [options]     serve every adapter the files expose
   naftiko-run validate FILE… [--strict]   check files; print OK or every problem (exit 0 / 1)
+  naftiko-run help | version              this text | the version
 
 Options:
   --base-uri NAMESPACE=URL   replace a consumes namespace's baseUri (sandbox, staging); repeatable
-  --port NAMESPACE=PORT      listen on another port for an exposes namespace; repeatable
+  --port NAMESPACE=PORT      listen on another port for an exposes namespace (0 = any free port); repeatable
   --host ADDR                listen on ADDR for every adapter (default: the spec's address, else 127.0.0.1)
   --strict                   warnings (unknown fields, unknown version…) are errors
   --log-level LEVEL          fatal, error, warn, info (default), debug, trace or silent
@@ -37,44 +38,23 @@ type Out = { out: (s: string) => void; err: (s: string) => void };
 export async function main(argv: readonly string[], io: Out = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'base-uri': { type: 'string', multiple: true },
-        port: { type: 'string', multiple: true },
-        host: { type: 'string' },
-        strict: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        timeout: { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        'request-timeout': { type: 'string' },
-        'drain-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    parsed = parseCliArgs(argv);
   } catch (e) {
-    io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
-    return 2;
+    return usageError((e as Error).message, io);
   }
   const { values, positionals } = parsed;
-  if (values.help) {
+  const [first, ...rest] = positionals;
+  if (values.help || first === 'help') {
     io.out(HELP);
     return 0;
   }
-  if (values.version) {
+  if (values.version || first === 'version') {
     io.out(VERSION);
     return 0;
   }
-  const [first, ...rest] = positionals;
   const command = first === 'validate' || first === 'serve' ? first : 'serve';
   const files = first === 'validate' || first === 'serve' ? rest : positionals;
-  if (files.length === 0) {
-    io.err(`naftiko-run: no capability file given [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
-    return 2;
-  }
+  if (files.length === 0) return usageError('no capability file given', io);
   if (command === 'validate') return validate(files, values.strict ?? false, io);
 
   // the servers' modules are loaded only to serve: validate, --help and --version stay quick
@@ -83,22 +63,9 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   let runtime: Runtime;
   let drainMs: number | undefined;
   try {
-    drainMs = values['drain-timeout'] !== undefined ? millis(values['drain-timeout'], '--drain-timeout') : undefined;
-    const logLevel = values['log-level'] ?? 'info';
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--log-level ${logLevel}: expected fatal, error, warn, info, debug, trace or silent`);
-    runtime = await startRuntime({
-      files,
-      strict: values.strict ?? false,
-      baseUris: pairs(values['base-uri'] ?? [], '--base-uri', (v) => v),
-      ports: pairs(values.port ?? [], '--port', portNumber),
-      ...(values.host !== undefined ? { host: values.host } : {}),
-      logLevel,
-      ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
-      invoker: {
-        ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
-        ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
-      },
-    });
+    const flags = serveFlags(values, { logLevel: 'info' }, () => exposesNamespaces(files));
+    drainMs = flags.drainMs;
+    runtime = await startRuntime({ ...flags.options, files });
   } catch (e) {
     return reportStartFailure(e, io);
   }
@@ -106,6 +73,22 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
   (stdio ? io.err : io.out)(startupSummary(runtime));
   return closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
+}
+
+function usageError(message: string, io: Out): number {
+  io.err(`naftiko-run: ${message} [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
+  return 2;
+}
+
+/** The exposes namespaces of the files that load (for a usage message; load problems are reported later). */
+function exposesNamespaces(files: readonly string[]): string[] {
+  return files.flatMap((f) => {
+    try {
+      return loadCapability(f).model.exposes.map((e) => e.namespace);
+    } catch {
+      return [];
+    }
+  });
 }
 
 function validate(files: readonly string[], strict: boolean, io: Out): number {
@@ -129,28 +112,6 @@ function reportStartFailure(e: unknown, io: Out): number {
   else if (e instanceof RuntimeError) io.err(`naftiko-run: ${e.message} [${e.code}]`);
   else io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_INTERNAL]`);
   return 1;
-}
-
-function pairs<T>(list: readonly string[], flag: string, parse: (v: string, flag: string) => T): Map<string, T> {
-  const out = new Map<string, T>();
-  for (const item of list) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${item}: expected NAMESPACE=VALUE`);
-    out.set(item.slice(0, eq), parse(item.slice(eq + 1), `${flag} ${item}`));
-  }
-  return out;
-}
-
-function portNumber(v: string, flag: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag}: port must be an integer 0–65535`);
-  return n;
-}
-
-function millis(v: string, flag: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a positive number of milliseconds`);
-  return n;
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;

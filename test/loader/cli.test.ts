@@ -110,10 +110,25 @@ describe('naftiko-run --help / --version', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('an unknown option: exit 2', () => {
+  it('an unknown option: exit 2, one plain line (no quote left over from Node\'s parseArgs)', () => {
     const r = cli('validate', '--frobnicate', 'capabilities/bulksync.yaml');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('[NR_ERR_CLI_USAGE]');
+    expect(r.stderr).toBe('naftiko-run: unknown option --frobnicate [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.\n');
+  });
+
+  it('help and version are commands, not file names', () => {
+    const help = cli('help');
+    expect([help.status, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toContain('Usage:');
+    expect(help.stdout).toMatch(/--port NAMESPACE=PORT .*\(0 = any free port\)/);
+    const version = cli('version');
+    expect([version.status, version.stdout, version.stderr]).toEqual([0, `${VERSION}\n`, '']);
+  });
+
+  it('--port without NAMESPACE= says what is expected and lists the files\' adapter namespaces', () => {
+    const r = cli('capabilities/bulksync.yaml', '--port', '18281');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('naftiko-run: --port 18281: expected NAMESPACE=PORT, NAMESPACE being an exposes namespace (adapters of the given files: polytomic-subpackage-bulksync-rest, polytomic-subpackage-bulksync-mcp) [NR_ERR_CLI_BAD_VALUE]\n');
   });
 });
 
