@@ -266,6 +266,12 @@ describe('semantic checks', () => {
     expect(d.message).toContain('up.list');
   });
 
+  it('an unknown `call` under a path with {id}: only the cause, not "placeholder {id} has no input parameter"', () => {
+    const text = variant('call: up.list', 'call: up.nope', BASE.replace('        - path: /items\n', '        - path: /items/{id}\n').replace('          path: /items\n', '          path: /items/{id}\n'));
+    const d = only(text);
+    expect(where(d)).toMatchObject({ code: 'NR_ERR_UNKNOWN_CALL', line: 12, column: 21 });
+  });
+
   it('an unknown `call` namespace suggests the operation of the same name', () => {
     const d = only(variant('call: up.list', 'call: down.list'));
     expect(where(d)).toMatchObject({ code: 'NR_ERR_UNKNOWN_CALL', line: 12, column: 21 });
@@ -393,13 +399,13 @@ capability:
     const err = textFailure(text);
     expect(err.diagnostics.map((d) => [d.severity, d.code, d.line, d.column])).toEqual([
       ['warning', 'NR_WARN_UNKNOWN_VERSION', 1, 10],
-      ['error', 'NR_ERR_PATH_PLACEHOLDER', 8, 17],
+      // the path's {placeholder} gets no input only because the call is unknown: not reported twice
       ['error', 'NR_ERR_UNKNOWN_CALL', 12, 21],
       ['error', 'NR_ERR_PORT_CONFLICT', 15, 13],
       ['error', 'NR_ERR_UNDECLARED_VARIABLE', 23, 16],
       ['error', 'NR_ERR_DUPLICATE_NAMESPACE', 31, 18],
     ]);
-    expect(err.errors).toHaveLength(5);
+    expect(err.errors).toHaveLength(4);
     expect(err.code).toBe('NR_ERR_CAPABILITY_INVALID');
     expect(err.name).toBe('CapabilityLoadError');
     expect(err.message.split('\n')).toEqual(err.diagnostics.map(formatDiagnostic));
