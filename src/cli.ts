@@ -8,6 +8,7 @@ import { closeOnSignal } from './lifecycle.js';
 import { tuneHeap } from './heap-tuning.js';
 import { VERSION } from './version.js';
 import { parseCliArgs, serveFlags } from './cli-args.js';
+import { crossFileNamespaces, repeatedFile, repeatedMessage } from './spec/cross-file.js';
 
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
@@ -55,6 +56,11 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   const command = first === 'validate' || first === 'serve' ? first : 'serve';
   const files = first === 'validate' || first === 'serve' ? rest : positionals;
   if (files.length === 0) return usageError('no capability file given', io);
+  const repeated = repeatedFile(files);
+  if (repeated) {
+    io.err(`naftiko-run: ${repeatedMessage(repeated)} [NR_ERR_FILE_REPEATED]`);
+    return 2;
+  }
   if (command === 'validate') return validate(files, values.strict ?? false, io);
 
   // the servers' modules are loaded only to serve: validate, --help and --version stay quick
@@ -92,17 +98,28 @@ function exposesNamespaces(files: readonly string[]): string[] {
 }
 
 function validate(files: readonly string[], strict: boolean, io: Out): number {
-  let failed = false;
-  for (const file of files) {
+  const results = files.map((file) => {
     try {
-      const { warnings } = loadCapability(file, { strict });
-      for (const w of warnings) io.err(formatDiagnostic(w));
-      io.out(`OK ${file}`);
+      return { file, ...loadCapability(file, { strict }) };
     } catch (e) {
-      failed = true;
-      if (e instanceof CapabilityLoadError) io.err(e.message);
-      else io.err(`${file}: ${(e as Error).message} [NR_ERR_INTERNAL]`);
+      return { file, error: e };
     }
+  });
+  // each file may be fine alone and still clash with another in one serve
+  const clashes = crossFileNamespaces(results.flatMap((r) => ('model' in r && r.model ? [r.model] : [])));
+  let failed = false;
+  for (const r of results) {
+    if ('error' in r) {
+      failed = true;
+      if (r.error instanceof CapabilityLoadError) io.err(r.error.message);
+      else io.err(`${r.file}: ${(r.error as Error).message} [NR_ERR_INTERNAL]`);
+      continue;
+    }
+    for (const w of r.warnings) io.err(formatDiagnostic(w));
+    const own = clashes.filter((d) => d.file === r.model.file);
+    for (const d of own) io.err(formatDiagnostic(d));
+    if (own.length) failed = true;
+    else io.out(`OK ${r.file}`);
   }
   return failed ? 1 : 0;
 }

@@ -15,6 +15,8 @@ import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { trackRequests, type Drain } from './expose/drain.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
+import { CapabilityLoadError } from './spec/diagnostics.js';
+import { crossFileNamespaces, repeatedFile, repeatedMessage } from './spec/cross-file.js';
 
 export interface ServeOptions {
   readonly files: readonly string[];
@@ -62,8 +64,12 @@ export const DEFAULT_DRAIN_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export async function startRuntime(options: ServeOptions): Promise<Runtime> {
+  const repeated = repeatedFile(options.files);
+  if (repeated) throw new RuntimeError('NR_ERR_FILE_REPEATED', repeatedMessage(repeated));
   const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));
   const models = loaded.map((l) => l.model);
+  const clashes = crossFileNamespaces(models);
+  if (clashes.length) throw new CapabilityLoadError(clashes);
   checkOverrides(models, options);
   checkCrossFilePorts(models, options);
 
