@@ -217,6 +217,18 @@ describe('naftiko-run CLI', () => {
     expect((await s.stop()).code).toBe(0);
   });
 
+  it('at --log-level info the startup table is not interleaved with fastify\'s JSON "Server listening" lines', async () => {
+    const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'info']);
+    const [, restUrl] = await s.waitFor(/^REST\s+polytomic-subpackage-bulksync-rest\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+    await s.waitFor(/^MCP\s+/m);
+    expect(s.stdout).not.toContain('Server listening');
+    expect(s.stdout.split('\n')[0]).toMatch(/^REST /);
+    // request logs still come at info
+    await fetch(`${restUrl}/v1/api/bulk/syncs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await s.waitFor(/^\{"level":30,.*"status":200,.*"msg":"request"\}$/m);
+    expect((await s.stop()).code).toBe(0);
+  });
+
   it('npm run demo rejects an unknown option with the same usage code as serve', async () => {
     const exit = await new Serving(['--prot', '18080'], { PATH: ENV.PATH }, DEMO).exited;
     expect(exit.code).toBe(2);
