@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** `naftiko-run`: argument parsing, lifecycle, graceful shutdown. Nothing else. */
-import { parseArgs } from 'node:util';
 import { loadCapability } from './spec/load.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { Runtime } from './runtime.js';
@@ -8,16 +7,19 @@ import { RuntimeError } from './runtime-error.js';
 import { closeOnSignal } from './lifecycle.js';
 import { tuneHeap } from './heap-tuning.js';
 import { VERSION } from './version.js';
+import { parseCliArgs, serveFlags } from './cli-args.js';
+import { crossFileNamespaces, repeatedFile, repeatedMessage } from './spec/cross-file.js';
 
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
 Usage:
   naftiko-run [serve] FILE… [options]     serve every adapter the files expose
   naftiko-run validate FILE… [--strict]   check files; print OK or every problem (exit 0 / 1)
+  naftiko-run help | version              this text | the version
 
 Options:
   --base-uri NAMESPACE=URL   replace a consumes namespace's baseUri (sandbox, staging); repeatable
-  --port NAMESPACE=PORT      listen on another port for an exposes namespace; repeatable
+  --port NAMESPACE=PORT      listen on another port for an exposes namespace (0 = any free port); repeatable
   --host ADDR                listen on ADDR for every adapter (default: the spec's address, else 127.0.0.1)
   --strict                   warnings (unknown fields, unknown version…) are errors
   --log-level LEVEL          fatal, error, warn, info (default), debug, trace or silent
@@ -45,50 +47,26 @@ type Out = { out: (s: string) => void; err: (s: string) => void };
 export async function main(argv: readonly string[], io: Out = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'base-uri': { type: 'string', multiple: true },
-        port: { type: 'string', multiple: true },
-        host: { type: 'string' },
-        strict: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        timeout: { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        'request-timeout': { type: 'string' },
-        'drain-timeout': { type: 'string' },
-        'mcp-max-result-bytes': { type: 'string' },
-        retries: { type: 'string' },
-        deadline: { type: 'string' },
-        'upstream-concurrency': { type: 'string' },
-        'upstream-queue': { type: 'string' },
-        'no-circuit-breaker': { type: 'boolean' },
-        'upstream-in-errors': { type: 'string' },
-        'max-event-loop-lag': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    parsed = parseCliArgs(argv);
   } catch (e) {
-    io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
-    return 2;
+    return usageError((e as Error).message, io);
   }
   const { values, positionals } = parsed;
-  if (values.help) {
+  const [first, ...rest] = positionals;
+  if (values.help || first === 'help') {
     io.out(HELP);
     return 0;
   }
-  if (values.version) {
+  if (values.version || first === 'version') {
     io.out(VERSION);
     return 0;
   }
-  const [first, ...rest] = positionals;
   const command = first === 'validate' || first === 'serve' ? first : 'serve';
   const files = first === 'validate' || first === 'serve' ? rest : positionals;
-  if (files.length === 0) {
-    io.err(`naftiko-run: no capability file given [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
+  if (files.length === 0) return usageError('no capability file given', io);
+  const repeated = repeatedFile(files);
+  if (repeated) {
+    io.err(`naftiko-run: ${repeatedMessage(repeated)} [NR_ERR_FILE_REPEATED]`);
     return 2;
   }
   if (command === 'validate') return validate(files, values.strict ?? false, io);
@@ -99,30 +77,9 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   let runtime: Runtime;
   let drainMs: number | undefined;
   try {
-    drainMs = values['drain-timeout'] !== undefined ? millis(values['drain-timeout'], '--drain-timeout') : undefined;
-    const logLevel = values['log-level'] ?? 'info';
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--log-level ${logLevel}: expected fatal, error, warn, info, debug, trace or silent`);
-    runtime = await startRuntime({
-      files,
-      strict: values.strict ?? false,
-      baseUris: pairs(values['base-uri'] ?? [], '--base-uri', (v) => v),
-      ports: pairs(values.port ?? [], '--port', portNumber),
-      ...(values.host !== undefined ? { host: values.host } : {}),
-      logLevel,
-      ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
-      ...(values['max-event-loop-lag'] !== undefined ? { maxEventLoopLagMs: count(values['max-event-loop-lag'], '--max-event-loop-lag') } : {}),
-      ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
-      ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
-      invoker: {
-        ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
-        ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
-        ...(values.retries !== undefined ? { retries: count(values.retries, '--retries') } : {}),
-        ...(values.deadline !== undefined ? { deadlineMs: millis(values.deadline, '--deadline') } : {}),
-        ...(values['upstream-concurrency'] !== undefined ? { connectionsPerOrigin: positiveInteger(values['upstream-concurrency'], '--upstream-concurrency', 'calls') } : {}),
-        ...(values['upstream-queue'] !== undefined ? { upstreamQueue: count(values['upstream-queue'], '--upstream-queue') } : {}),
-        ...(values['no-circuit-breaker'] ? { circuitBreaker: false } : {}),
-      },
-    });
+    const flags = serveFlags(values, { logLevel: 'info' }, () => exposesNamespaces(files));
+    drainMs = flags.drainMs;
+    runtime = await startRuntime({ ...flags.options, files });
   } catch (e) {
     return reportStartFailure(e, io);
   }
@@ -132,18 +89,45 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   return closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
 }
 
-function validate(files: readonly string[], strict: boolean, io: Out): number {
-  let failed = false;
-  for (const file of files) {
+function usageError(message: string, io: Out): number {
+  io.err(`naftiko-run: ${message} [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
+  return 2;
+}
+
+/** The exposes namespaces of the files that load (for a usage message; load problems are reported later). */
+function exposesNamespaces(files: readonly string[]): string[] {
+  return files.flatMap((f) => {
     try {
-      const { warnings } = loadCapability(file, { strict });
-      for (const w of warnings) io.err(formatDiagnostic(w));
-      io.out(`OK ${file}`);
-    } catch (e) {
-      failed = true;
-      if (e instanceof CapabilityLoadError) io.err(e.message);
-      else io.err(`${file}: ${(e as Error).message} [NR_ERR_INTERNAL]`);
+      return loadCapability(f).model.exposes.map((e) => e.namespace);
+    } catch {
+      return [];
     }
+  });
+}
+
+function validate(files: readonly string[], strict: boolean, io: Out): number {
+  const results = files.map((file) => {
+    try {
+      return { file, ...loadCapability(file, { strict }) };
+    } catch (e) {
+      return { file, error: e };
+    }
+  });
+  // each file may be fine alone and still clash with another in one serve
+  const clashes = crossFileNamespaces(results.flatMap((r) => ('model' in r && r.model ? [r.model] : [])));
+  let failed = false;
+  for (const r of results) {
+    if ('error' in r) {
+      failed = true;
+      if (r.error instanceof CapabilityLoadError) io.err(r.error.message);
+      else io.err(`${r.file}: ${(r.error as Error).message} [NR_ERR_INTERNAL]`);
+      continue;
+    }
+    for (const w of r.warnings) io.err(formatDiagnostic(w));
+    const own = clashes.filter((d) => d.file === r.model.file);
+    for (const d of own) io.err(formatDiagnostic(d));
+    if (own.length) failed = true;
+    else io.out(`OK ${r.file}`);
   }
   return failed ? 1 : 0;
 }
@@ -153,42 +137,6 @@ function reportStartFailure(e: unknown, io: Out): number {
   else if (e instanceof RuntimeError) io.err(`naftiko-run: ${e.message} [${e.code}]`);
   else io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_INTERNAL]`);
   return 1;
-}
-
-function pairs<T>(list: readonly string[], flag: string, parse: (v: string, flag: string) => T): Map<string, T> {
-  const out = new Map<string, T>();
-  for (const item of list) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${item}: expected NAMESPACE=VALUE`);
-    out.set(item.slice(0, eq), parse(item.slice(eq + 1), `${flag} ${item}`));
-  }
-  return out;
-}
-
-function portNumber(v: string, flag: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag}: port must be an integer 0–65535`);
-  return n;
-}
-
-function millis(v: string, flag: string): number {
-  return positiveInteger(v, flag, 'milliseconds');
-}
-
-function oneOf<T extends string>(v: string, flag: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected ${allowed.join(' or ')}`);
-  return v as T;
-}
-
-function count(v: string, flag: string): number {
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a whole number (0 or more)`);
-  return Number(v);
-}
-
-function positiveInteger(v: string, flag: string, unit: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || !Number.isSafeInteger(n)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a positive number of ${unit}`);
-  return n;
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;

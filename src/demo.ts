@@ -11,20 +11,37 @@ import { tuneHeap } from './heap-tuning.js';
 import { startPolytomicSandbox } from './sandbox/polytomic-sandbox.js';
 import { CapabilityLoadError } from './spec/diagnostics.js';
 import { RuntimeError } from './runtime-error.js';
+import { parseCliArgs, serveFlags } from './cli-args.js';
 
 const CAPABILITY = packagePath('capabilities', 'bulksync.yaml');
 const NAMESPACE = 'polytomic-subpackage-bulksync';
 const SANDBOX_KEY = 'sandbox-demo-key';
 
-async function demo(): Promise<number> {
+const USAGE = `npm run demo -- [options]: serves capabilities/bulksync.yaml (against the bundled sandbox unless POLYTOMIC_API_KEY is set).
+Options are those of naftiko-run serve (naftiko-run --help), e.g. --port ${NAMESPACE}-rest=18080, --host ADDR, --log-level debug.`;
+
+async function demo(argv: readonly string[]): Promise<number> {
+  let flags;
+  try {
+    const { values, positionals } = parseCliArgs(argv);
+    if (values.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (positionals.length > 0) throw new RuntimeError('NR_ERR_CLI_USAGE', `the demo serves capabilities/bulksync.yaml and takes no file (got ${positionals.join(' ')})`);
+    flags = serveFlags(values, { logLevel: process.env.LOG_LEVEL ?? 'warn' }, () => [`${NAMESPACE}-rest`, `${NAMESPACE}-mcp`]);
+  } catch (e) {
+    process.stderr.write(`npm run demo: ${(e as Error).message} [${(e as RuntimeError).code}]\n${USAGE}\n`);
+    return 2;
+  }
   const realKey = process.env.POLYTOMIC_API_KEY;
   const sandbox = realKey ? undefined : await startPolytomicSandbox({ host: '127.0.0.1', port: 0, token: SANDBOX_KEY });
   let runtime;
   try {
     runtime = await startRuntime({
+      ...flags.options,
       files: [CAPABILITY],
-      logLevel: process.env.LOG_LEVEL ?? 'warn',
-      ...(sandbox ? { baseUris: new Map([[NAMESPACE, sandbox.url]]), env: { ...process.env, POLYTOMIC_API_KEY: SANDBOX_KEY } } : {}),
+      ...(sandbox ? { baseUris: new Map([[NAMESPACE, sandbox.url], ...(flags.options.baseUris ?? [])]), env: { ...process.env, POLYTOMIC_API_KEY: SANDBOX_KEY } } : {}),
     });
   } catch (e) {
     await sandbox?.close();
@@ -49,7 +66,7 @@ async function demo(): Promise<number> {
   return closeOnSignal(async (ms) => {
     await runtime.close(ms);
     await sandbox?.close();
-  }, (s) => process.stdout.write(s + '\n'));
+  }, (s) => process.stdout.write(s + '\n'), flags.drainMs);
 }
 
-demo().then((code) => process.exit(code));
+demo(process.argv.slice(2)).then((code) => process.exit(code));

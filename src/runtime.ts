@@ -18,6 +18,8 @@ import { DEFAULT_MAX_EVENT_LOOP_LAG_MS, watchEventLoop } from './expose/load-she
 import { isLoopback } from './expose/local-origin.js';
 import { VERSION } from './version.js';
 import { RuntimeError } from './runtime-error.js';
+import { CapabilityLoadError } from './spec/diagnostics.js';
+import { crossFileNamespaces, repeatedFile, repeatedMessage } from './spec/cross-file.js';
 
 export interface ServeOptions {
   readonly files: readonly string[];
@@ -79,8 +81,12 @@ function hidesUpstream(options: ServeOptions, host: string): boolean {
 }
 
 export async function startRuntime(options: ServeOptions): Promise<Runtime> {
+  const repeated = repeatedFile(options.files);
+  if (repeated) throw new RuntimeError('NR_ERR_FILE_REPEATED', repeatedMessage(repeated));
   const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));
   const models = loaded.map((l) => l.model);
+  const clashes = crossFileNamespaces(models);
+  if (clashes.length) throw new CapabilityLoadError(clashes);
   checkOverrides(models, options);
   checkCrossFilePorts(models, options);
 
@@ -159,6 +165,11 @@ async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | 
   app.server.headersTimeout = Math.min(requestTimeout, 10_000);
   const drain = trackRequests(app);
   const port = options.ports?.get(adapter.namespace) ?? adapter.port!;
+  // fastify logs "Server listening at …" as JSON at info, which would interleave with the human startup
+  // table (it names every address already): that one message is held back, later logs are unchanged
+  const level = app.log.level;
+  const holdBack = options.logLevel !== 'silent' && ['info', 'debug', 'trace'].includes(level);
+  if (holdBack) app.log.level = 'warn';
   try {
     await app.listen({ host, port });
   } catch (e) {
@@ -167,6 +178,8 @@ async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | 
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new RuntimeError('NR_ERR_ADDRESS_UNAVAILABLE', `${file}: adapter "${adapter.namespace}" cannot listen on ${host}: no such local address (use --host 127.0.0.1)`);
     if (code === 'EACCES') throw new RuntimeError('NR_ERR_PORT_DENIED', `${file}: adapter "${adapter.namespace}" may not listen on port ${port} (privileged); choose another with --port ${adapter.namespace}=PORT`);
     throw e;
+  } finally {
+    if (holdBack) app.log.level = level;
   }
   apps.push(app);
   drains.push(drain);

@@ -87,5 +87,5 @@ function credentialError(auth: Authentication, missing: string, operationRef: st
   const header = auth.type === 'apikey' ? auth.key : 'Authorization';
   const how = callerCan ? ` (or, calling the REST adapter, send your own ${header} header)` : '';
   return new InvokeError('NR_ERR_CREDENTIAL_MISSING', 401, 'Upstream credential missing',
-    `${operationRef} needs a ${auth.type} credential: set ${missing || 'the credential'}${how}`);
+    `${operationRef} needs ${/^[aeiou]/i.test(auth.type) ? 'an' : 'a'} ${auth.type} credential: set ${missing || 'the credential'}${how}`);
 }

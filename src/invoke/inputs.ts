@@ -52,7 +52,11 @@ function coerce(type: ParamType, v: unknown, fromStrings: boolean): Coerced {
   switch (type) {
     case 'string':
       if (typeof v === 'string') return { value: v };
-      return fromStrings ? { value: String(v) } : { error: `must be a string, ${got()}` };
+      if (fromStrings) return { value: String(v) };
+      // MCP clients (the Inspector's --tool-arg id=1) send a numeric-looking string as a number: an exact
+      // integer is taken as its decimal string; a fraction, a boolean, an object… stay errors
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return { value: String(v) };
+      return { error: `must be a string, ${got()}` };
     case 'boolean':
       if (typeof v === 'boolean') return { value: v };
       if (fromStrings && (v === 'true' || v === 'false')) return { value: v === 'true' };

@@ -111,7 +111,11 @@ function buildRest(scope: Scope, raw: Raw, pointer: string, namespace: string) {
       const built = buildOperation(scope, op, opPointer, {
         id: `rest:${method} ${path}`, adapter: namespace, name, aliases: ['rest', namespace], declared, placeholders, isRest: true,
       });
-      for (const ph of placeholders) {
+      // with an unknown call target, the inputs could not be inferred: a missing placeholder is a
+      // consequence of NR_ERR_UNKNOWN_CALL, not a second problem
+      const call = str(op.call);
+      const callUnknown = call !== undefined && !scope.operations.has(call);
+      for (const ph of callUnknown ? [] : placeholders) {
         if (!built.inputs.some((i) => i.name === ph && i.in === 'path')) {
           scope.ctx.error('NR_ERR_PATH_PLACEHOLDER', `${resPointer}/path`, `path placeholder {${ph}} of ${method} ${path} has no input parameter; declare one with "in: path" or pass it with "with: {…: rest.${ph}}"`);
         }

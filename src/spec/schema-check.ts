@@ -54,6 +54,7 @@ export function checkSchema(file: string, doc: unknown, positions: SourcePositio
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of kept) {
+    if (isExtensionField(e)) continue;
     const d = toDiagnostic(file, e, positions);
     const key = d.pointer + '\0' + d.message;
     if (seen.has(key)) continue;
@@ -63,18 +64,31 @@ export function checkSchema(file: string, doc: unknown, positions: SourcePositio
   return out;
 }
 
+function unknownField(e: ErrorObject): string {
+  const p = e.params as { additionalProperty?: string; unevaluatedProperty?: string };
+  return String(p.additionalProperty ?? p.unevaluatedProperty);
+}
+
+/** `x-…` fields are extensions: allowed anywhere, never reported. */
+function isExtensionField(e: ErrorObject): boolean {
+  return UNKNOWN_FIELD_KEYWORDS.has(e.keyword) && unknownField(e).startsWith('x-');
+}
+
 function toDiagnostic(file: string, e: ErrorObject, positions: SourcePositions): Diagnostic {
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
   const base = { file, severity: 'error' as const, code: 'NR_ERR_SCHEMA' };
   if (UNKNOWN_FIELD_KEYWORDS.has(e.keyword)) {
-    const field = String((e.params as { additionalProperty?: string; unevaluatedProperty?: string }).additionalProperty ??
-      (e.params as { unevaluatedProperty?: string }).unevaluatedProperty);
+    const field = unknownField(e);
     const pointer = `${e.instancePath}/${escape(field)}`;
     const known = schema.properties && typeof schema.properties === 'object' ? Object.keys(schema.properties) : [];
     const hint = suggest(field, known);
+    // a near miss of a known field is a typo that silently changes behaviour: an error, not a warning
+    if (hint) {
+      return { ...base, code: 'NR_ERR_MISSPELLED_FIELD', pointer, ...positions.keyAt(pointer), message: `unknown field "${field}" (did you mean "${hint}"?)` };
+    }
     return {
       ...base, severity: 'warning', code: 'NR_WARN_UNKNOWN_FIELD', pointer, ...positions.keyAt(pointer),
-      message: `unknown field "${field}"${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (expected one of: ${known.join(', ')})` : ''}`,
+      message: `unknown field "${field}"${known.length ? ` (expected one of: ${known.join(', ')})` : ''}`,
     };
   }
   if (e.keyword === 'not') {

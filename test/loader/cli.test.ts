@@ -94,6 +94,46 @@ describe('naftiko-run validate', () => {
   });
 });
 
+describe('several files given to one validate / serve', () => {
+  const dir = tmpDir();
+  afterAll(() => dir.remove());
+  const write = (name: string, text: string): string => {
+    const file = path.join(dir.dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('the same exposes namespace in two files is NR_ERR_DUPLICATE_NAMESPACE naming both files and lines', () => {
+    const a = write('a.yaml', BASE);
+    const b = write('b.yaml', variant('call: up.list', 'call: up2.list', variant('      namespace: up\n', '      namespace: up2\n')));
+    const r = cli('validate', a, b);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(`OK ${a}\n`);
+    expect(r.stderr).toBe(`${b}:5:18 /capability/exposes/0/namespace: exposes namespace "api" is already declared in ${a}:5:18; one serve needs each namespace once (rename one) [NR_ERR_DUPLICATE_NAMESPACE]\n`);
+    const served = cli(a, b, '--port', 'api=0');
+    expect(served.status).toBe(1);
+    expect(served.stderr).toContain(`${b}:5:18`);
+    expect(served.stderr).toContain(`already declared in ${a}:5:18`);
+  });
+
+  it('the same consumes namespace in two files is reported too', () => {
+    const a = write('c.yaml', BASE);
+    const b = write('d.yaml', variant('      namespace: api\n', '      namespace: api2\n'));
+    const r = cli('validate', a, b);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^${escape(b)}:\\d+:\\d+ /capability/consumes/0/namespace: consumes namespace "up" is already declared in ${escape(a)}:\\d+:\\d+`));
+  });
+
+  it('the same file twice is NR_ERR_FILE_REPEATED, exit 2, for validate and serve', () => {
+    const a = write('e.yaml', BASE);
+    for (const args of [['validate', a, a], [a, a], ['validate', a, path.join(path.dirname(a), '.', 'e.yaml')]]) {
+      const r = cli(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/ (is given twice|are the same file); give each file once \[NR_ERR_FILE_REPEATED\]\n$/);
+    }
+  });
+});
+
 describe('naftiko-run --help / --version', () => {
   it.each(['--help', '-h'])('%s: usage on stdout, exit 0', (flag) => {
     const r = cli(flag);
@@ -110,10 +150,25 @@ describe('naftiko-run --help / --version', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('an unknown option: exit 2', () => {
+  it('an unknown option: exit 2, one plain line (no quote left over from Node\'s parseArgs)', () => {
     const r = cli('validate', '--frobnicate', 'capabilities/bulksync.yaml');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('[NR_ERR_CLI_USAGE]');
+    expect(r.stderr).toBe('naftiko-run: unknown option --frobnicate [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.\n');
+  });
+
+  it('help and version are commands, not file names', () => {
+    const help = cli('help');
+    expect([help.status, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toContain('Usage:');
+    expect(help.stdout).toMatch(/--port NAMESPACE=PORT .*\(0 = any free port\)/);
+    const version = cli('version');
+    expect([version.status, version.stdout, version.stderr]).toEqual([0, `${VERSION}\n`, '']);
+  });
+
+  it('--port without NAMESPACE= says what is expected and lists the files\' adapter namespaces', () => {
+    const r = cli('capabilities/bulksync.yaml', '--port', '18281');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('naftiko-run: --port 18281: expected NAMESPACE=PORT, NAMESPACE being an exposes namespace (adapters of the given files: polytomic-subpackage-bulksync-rest, polytomic-subpackage-bulksync-mcp) [NR_ERR_CLI_BAD_VALUE]\n');
   });
 });
 

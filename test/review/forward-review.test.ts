@@ -83,7 +83,6 @@ describe('review: REST forward', () => {
     rt = await start({
       file: dir.write('fwd.yaml', YAML),
       baseUris: new Map([['keyed', `${upstream.url}/keyed`], ['up', `${upstream.url}/base`]]),
-      exposes: ['fwd'],
       env: { REVIEW_UP_KEY: 'server-key' },
     });
   });

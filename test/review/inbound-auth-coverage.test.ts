@@ -96,7 +96,7 @@ describe('review: inbound auth covers every route', () => {
   beforeAll(async () => {
     dir = tmpDir();
     upstream = await startRecorder();
-    rt = await start({ file: dir.write('auth.yaml', YAML), baseUris: new Map([['up', upstream.url]]), exposes: ['r', 'm', 's'], env: { REVIEW_TOKEN: 'tok' } });
+    rt = await start({ file: dir.write('auth.yaml', YAML), baseUris: new Map([['up', upstream.url]]), env: { REVIEW_TOKEN: 'tok' } });
     const url = (ns: string) => rt.runtime.adapters.find((a) => a.namespace === ns)!.url.replace(/\/mcp$/, '');
     rest = url('r');
     mcp = url('m');

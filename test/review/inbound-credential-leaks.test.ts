@@ -96,7 +96,6 @@ describe('review: inbound credentials leak upstream', () => {
     rt = await start({
       file: dir.write('leak.yaml', YAML),
       baseUris: new Map([['up', upstream.url]]),
-      exposes: ['bearer-rest', 'key-rest'],
       env: { REVIEW_INBOUND_TOKEN: TOKEN, REVIEW_INBOUND_KEY: KEY },
     });
     bearerRest = rt.runtime.adapters.find((a) => a.namespace === 'bearer-rest')!.url;

@@ -90,7 +90,7 @@ describe('review: errors a step makes from upstream data', () => {
     dir = tmpDir();
     // the search answers 200 without an id (nothing found)
     upstream = await startRecorder(() => ({ status: 200, body: { results: [] } }));
-    rt = await start({ file: dir.write('o.yaml', YAML), baseUris: new Map([['reg', upstream.url]]), exposes: ['r', 'm'], env: {} });
+    rt = await start({ file: dir.write('o.yaml', YAML), baseUris: new Map([['reg', upstream.url]]), env: {} });
   });
   afterAll(async () => {
     await rt?.close();

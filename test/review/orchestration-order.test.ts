@@ -76,7 +76,7 @@ describe('review: orchestration step order', () => {
   beforeAll(async () => {
     dir = tmpDir();
     upstream = await startRecorder();
-    rt = await start({ file: dir.write('shop.yaml', YAML), baseUris: new Map([['shop', upstream.url]]), exposes: ['shop-rest'], env: {} });
+    rt = await start({ file: dir.write('shop.yaml', YAML), baseUris: new Map([['shop', upstream.url]]), env: {} });
   });
   afterAll(async () => {
     await rt?.close();

@@ -60,7 +60,7 @@ describe('review: orchestrated outputs and their outputSchema', () => {
   beforeAll(async () => {
     dir = tmpDir();
     upstream = await startRecorder(() => ({ status: 200, body: { id: 9321483, name: 'Northern Star' } }));
-    rt = await start({ file: dir.write('ship.yaml', YAML), baseUris: new Map([['reg', upstream.url]]), exposes: ['tools'], env: {} });
+    rt = await start({ file: dir.write('ship.yaml', YAML), baseUris: new Map([['reg', upstream.url]]), env: {} });
   });
   afterAll(async () => {
     await rt?.close();

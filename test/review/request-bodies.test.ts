@@ -69,7 +69,7 @@ describe('review: request bodies', () => {
   beforeAll(async () => {
     dir = tmpDir();
     upstream = await startRecorder();
-    rt = await start({ file: dir.write('bodies.yaml', YAML), baseUris: new Map([['up', upstream.url]]), exposes: ['tools'], env: {} });
+    rt = await start({ file: dir.write('bodies.yaml', YAML), baseUris: new Map([['up', upstream.url]]), env: {} });
   });
   afterAll(async () => {
     await rt?.close();

@@ -82,7 +82,6 @@ describe('review: bind secrets in error details', () => {
     const livePort = Number(new URL(live.url).port);
     rt = await start({
       file: dir.write('secrets.yaml', yaml(await closedPort(), livePort)),
-      exposes: ['api', 'tools'],
       env: { REVIEW_BOT_TOKEN: BOT },
     });
   });

@@ -199,7 +199,7 @@ describe('bad input on a capability with a required query input and a header fed
   beforeAll(async () => {
     upstream = await startRecorder();
     dir = tmpDir();
-    rt = await start({ file: dir.write('small.yaml', SMALL), baseUris: new Map([['up', upstream.url]]), exposes: ['small-rest'], env: {} });
+    rt = await start({ file: dir.write('small.yaml', SMALL), baseUris: new Map([['up', upstream.url]]), env: {} });
   });
   afterAll(async () => {
     await rt?.close();

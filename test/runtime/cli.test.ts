@@ -9,6 +9,7 @@ import { SEEDED_SYNC_IDS, startPolytomicSandbox, type PolytomicSandbox } from '.
 import { CONSUMES_NS, MCP_NS, REST_NS, ROOT, call, startRecorder, tmpDir, type TmpDir } from './helpers.js';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
+const DEMO = path.join(ROOT, 'dist/demo.js');
 const CAPABILITY = 'capabilities/bulksync.yaml';
 const TOKEN = 'cli-token';
 /** explicit: nothing from the machine's environment but PATH */
@@ -36,8 +37,8 @@ class Serving {
   stderr = '';
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
-  constructor(args: readonly string[], env: Record<string, string> = ENV) {
-    this.child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: readonly string[], env: Record<string, string> = ENV, script = CLI) {
+    this.child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
@@ -65,8 +66,8 @@ describe('naftiko-run CLI', () => {
   let sandbox: PolytomicSandbox;
   let dir: TmpDir;
   const serving: Serving[] = [];
-  const serve = (args: readonly string[], env?: Record<string, string>) => {
-    const s = new Serving(args, env);
+  const serve = (args: readonly string[], env?: Record<string, string>, script?: string) => {
+    const s = new Serving(args, env, script);
     serving.push(s);
     return s;
   };
@@ -204,5 +205,45 @@ describe('naftiko-run CLI', () => {
     const r = await runCli([CAPABILITY, '--port', 'unknown=0']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NR_ERR_CLI_UNKNOWN_NAMESPACE');
+  });
+
+  it('npm run demo honours --port and --log-level like serve (it used to ignore its arguments)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const { port: taken } = blocker.address() as AddressInfo;
+    try {
+      // a port in use makes the demo fail: proof it listens where --port says
+      const busy = new Serving(['--port', `${REST_NS}=${taken}`, '--port', `${MCP_NS}=0`], { PATH: ENV.PATH }, DEMO);
+      const exit = await busy.exited;
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toContain(`127.0.0.1:${taken}`);
+      expect(exit.stderr).toContain('NR_ERR_PORT_IN_USE');
+    } finally {
+      blocker.close();
+    }
+    const s = serve(['--port', `${REST_NS}=0`, '--port', `${MCP_NS}=0`, '--log-level', 'silent'], { PATH: ENV.PATH }, DEMO);
+    const [, restUrl] = await s.waitFor(/^REST\s+polytomic-subpackage-bulksync-rest\s+(http:\/\/127\.0\.0\.1:(\d+))$/m);
+    expect(s.stdout).not.toContain(':8080');
+    const res = await fetch(`${restUrl}/v1/api/bulk/syncs`);
+    expect(res.status).toBe(200);
+    expect((await s.stop()).code).toBe(0);
+  });
+
+  it('at --log-level info the startup table is not interleaved with fastify\'s JSON "Server listening" lines', async () => {
+    const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'info']);
+    const [, restUrl] = await s.waitFor(/^REST\s+polytomic-subpackage-bulksync-rest\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+    await s.waitFor(/^MCP\s+/m);
+    expect(s.stdout).not.toContain('Server listening');
+    expect(s.stdout.split('\n')[0]).toMatch(/^REST /);
+    // request logs still come at info
+    await fetch(`${restUrl}/v1/api/bulk/syncs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await s.waitFor(/^\{"level":30,.*"status":200,.*"msg":"request"\}$/m);
+    expect((await s.stop()).code).toBe(0);
+  });
+
+  it('npm run demo rejects an unknown option with the same usage code as serve', async () => {
+    const exit = await new Serving(['--prot', '18080'], { PATH: ENV.PATH }, DEMO).exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toMatch(/^npm run demo: unknown option --prot \[NR_ERR_CLI_USAGE\]\n/);
   });
 });

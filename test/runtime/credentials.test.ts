@@ -173,7 +173,7 @@ describe('a capability with two secrets', () => {
     rt = undefined;
   });
   const run = async (env: Record<string, string>) => {
-    rt = await start({ file: dir.write('secrets.yaml', TWO_SECRETS), baseUris: new Map([['up', upstream.url]]), exposes: ['secrets-rest'], env });
+    rt = await start({ file: dir.write('secrets.yaml', TWO_SECRETS), baseUris: new Map([['up', upstream.url]]), env });
     return call(`${rt.rest}/me`);
   };
 

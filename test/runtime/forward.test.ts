@@ -98,7 +98,6 @@ function startForward(dir: TmpDir, upstream: string, env: Record<string, string>
   return start({
     file: dir.write('forward.yaml', FORWARD_YAML),
     baseUris: new Map([['up', `${upstream}/base`], ['authed', `${upstream}/authed`], ['keyed', `${upstream}/keyed`]]),
-    exposes: ['fwd'],
     env,
     ...(invoker ? { invoker } : {}),
   });
@@ -532,7 +531,6 @@ describe('REST forward: the reference fixtures', () => {
     const rt = await start({
       file: path.join(FIXTURES, 'register.capability.yml'),
       baseUris: new Map([['notion', `${upstream.url}/rest/Notion+API/1.0.0`]]),
-      exposes: ['documentation'],
       env: {},
     });
     try {

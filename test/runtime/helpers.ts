@@ -14,6 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { loadCapability } from '../../src/spec/load.js';
 import type { InvokerOptions } from '../../src/invoke/invoker.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -164,18 +165,18 @@ export interface StartOptions {
   /** consumes namespace → URL (default: bulksync's consumes namespace → upstream) */
   readonly upstream?: string;
   readonly baseUris?: ReadonlyMap<string, string>;
-  /** exposes namespaces to put on port 0 (default: bulksync's REST and MCP namespaces) */
-  readonly exposes?: readonly string[];
   /** bind variables; always explicit so the machine's environment never leaks in */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly invoker?: Partial<InvokerOptions>;
 }
 
 export async function start(options: StartOptions): Promise<Started> {
+  const file = options.file ?? BULKSYNC;
   const baseUris = options.baseUris ?? new Map(options.upstream !== undefined ? [[CONSUMES_NS, options.upstream]] : []);
   const runtime = await startRuntime({
-    files: [options.file ?? BULKSYNC],
-    ports: new Map((options.exposes ?? [REST_NS, MCP_NS]).map((ns) => [ns, 0])),
+    files: [file],
+    // every adapter on port 0: a test never depends on a fixed port being free (the demo holds 8080/9090)
+    ports: new Map(loadCapability(file).model.exposes.map((e) => [e.namespace, 0])),
     baseUris,
     logLevel: 'silent',
     env: options.env,
@@ -364,7 +365,7 @@ capability:
 /** Starts MAPPED_YAML (written into `dir`) against `upstream`. */
 export function startMapped(dir: TmpDir, upstream: string, invoker?: Partial<InvokerOptions>): Promise<Started> {
   return start({
-    file: dir.write('mapped.yaml', MAPPED_YAML), baseUris: new Map([['up', upstream]]), exposes: ['mapped-rest', 'mapped-mcp'], env: {},
+    file: dir.write('mapped.yaml', MAPPED_YAML), baseUris: new Map([['up', upstream]]), env: {},
     ...(invoker ? { invoker } : {}),
   });
 }

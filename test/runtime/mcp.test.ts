@@ -134,6 +134,15 @@ describe('MCP adapter: tools of the bulk-sync capability', () => {
     it('missing required', () => expectInvalid('get-bulk-sync-status', { 'X-Polytomic-Version': API_VERSION }, 'id'));
     it('unknown argument', () => expectInvalid('get-bulk-sync', { id: SYNC_ID, refresh: true }, 'refresh'));
     it('a string is not coerced to a boolean (MCP arguments are JSON)', () => expectInvalid('get-bulk-sync', { id: SYNC_ID, refresh_schemas: 'true' }, 'refresh_schemas'));
+    it('a fraction for a string argument stays an error', () => expectInvalid('get-bulk-sync', { id: 1.5 }, 'id'));
+    it('a boolean for a string argument stays an error', () => expectInvalid('get-bulk-sync', { id: true }, 'id'));
+  });
+
+  it('an exact integer for a string argument is taken as its decimal string (the Inspector sends --tool-arg id=1 as 1)', async () => {
+    const r = (await client.callTool({ name: 'get-bulk-sync', arguments: { id: 1 } })) as TextResult;
+    expect(r.isError).toBeFalsy();
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.url).toMatch(/^\/api\/bulk\/syncs\/1(\?|$)/);
   });
 
   describe('DNS-rebinding protection on the loopback adapter', () => {

@@ -41,7 +41,7 @@ describe('polytomic SDK → naftiko-run REST → sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startPolytomicSandbox({ token: SANDBOX_TOKEN });
-    rt = await start({ upstream: sandbox.url, exposes: [REST_NS], env: { POLYTOMIC_API_KEY: SANDBOX_TOKEN } });
+    rt = await start({ upstream: sandbox.url, env: { POLYTOMIC_API_KEY: SANDBOX_TOKEN } });
     client = clientFor(rt);
   });
   afterAll(async () => {
@@ -153,7 +153,7 @@ describe('polytomic SDK: credentials through naftiko-run', () => {
   afterAll(() => sandbox?.close());
 
   it('a wrong configured key: UnauthorizedError 401 with the sandbox\'s body, even if the client\'s token is right', async () => {
-    const rt = await start({ upstream: sandbox.url, exposes: [REST_NS], env: { POLYTOMIC_API_KEY: 'wrong-key' } });
+    const rt = await start({ upstream: sandbox.url, env: { POLYTOMIC_API_KEY: 'wrong-key' } });
     try {
       const err = await thrown(() => clientFor(rt, SANDBOX_TOKEN).bulkSync.list(undefined, NO_RETRY));
       expect(err).toBeInstanceOf(Polytomic.UnauthorizedError);
@@ -165,7 +165,7 @@ describe('polytomic SDK: credentials through naftiko-run', () => {
   });
 
   it('no configured key: the client\'s own token passes through', async () => {
-    const rt = await start({ upstream: sandbox.url, exposes: [REST_NS], env: {} });
+    const rt = await start({ upstream: sandbox.url, env: {} });
     try {
       const list = await clientFor(rt, SANDBOX_TOKEN).bulkSync.list(undefined, NO_RETRY);
       expect(list.data!.length).toBeGreaterThan(0);

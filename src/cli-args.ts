@@ -1,0 +1,152 @@
+/**
+ * The command line of `naftiko-run` and of `npm run demo`: one parser, so both accept the same
+ * --port/--host/--base-uri/--log-level/timeout flags with the same messages.
+ */
+import { parseArgs } from 'node:util';
+import { RuntimeError } from './runtime-error.js';
+import type { ServeOptions } from './runtime.js';
+
+const OPTIONS = {
+  'base-uri': { type: 'string', multiple: true },
+  port: { type: 'string', multiple: true },
+  host: { type: 'string' },
+  strict: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  timeout: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  'mcp-max-result-bytes': { type: 'string' },
+  retries: { type: 'string' },
+  deadline: { type: 'string' },
+  'upstream-concurrency': { type: 'string' },
+  'upstream-queue': { type: 'string' },
+  'no-circuit-breaker': { type: 'boolean' },
+  'upstream-in-errors': { type: 'string' },
+  'max-event-loop-lag': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface CliArgs {
+  readonly positionals: readonly string[];
+  readonly values: {
+    readonly 'base-uri'?: string[];
+    readonly port?: string[];
+    readonly host?: string;
+    readonly strict?: boolean;
+    readonly 'log-level'?: string;
+    readonly timeout?: string;
+    readonly 'connect-timeout'?: string;
+    readonly 'request-timeout'?: string;
+    readonly 'drain-timeout'?: string;
+    readonly 'mcp-max-result-bytes'?: string;
+    readonly retries?: string;
+    readonly deadline?: string;
+    readonly 'upstream-concurrency'?: string;
+    readonly 'upstream-queue'?: string;
+    readonly 'no-circuit-breaker'?: boolean;
+    readonly 'upstream-in-errors'?: string;
+    readonly 'max-event-loop-lag'?: string;
+    readonly help?: boolean;
+    readonly version?: boolean;
+  };
+}
+
+/** Throws RuntimeError NR_ERR_CLI_USAGE for an unknown option or a missing value. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+  } catch (e) {
+    throw new RuntimeError('NR_ERR_CLI_USAGE', usageMessage((e as Error).message));
+  }
+}
+
+/** Node's parseArgs messages, without their advice about positionals (which ends in an unbalanced quote). */
+export function usageMessage(nodeMessage: string): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(nodeMessage);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /^Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(nodeMessage);
+  if (missing) return `${missing[2]} needs a value`;
+  return nodeMessage;
+}
+
+export interface ServeFlags {
+  readonly options: Omit<ServeOptions, 'files'>;
+  readonly drainMs: number | undefined;
+}
+
+/**
+ * The serve options the flags ask for. `namespaces` lists the exposes namespaces of the files being
+ * served, named when a --port lacks its NAMESPACE=.
+ */
+export function serveFlags(values: CliArgs['values'], defaults: { logLevel: string }, namespaces: () => readonly string[]): ServeFlags {
+  const drainMs = values['drain-timeout'] !== undefined ? millis(values['drain-timeout'], '--drain-timeout') : undefined;
+  const logLevel = values['log-level'] ?? defaults.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--log-level ${logLevel}: expected ${LOG_LEVELS.slice(0, -1).join(', ')} or silent`);
+  const options: Omit<ServeOptions, 'files'> = {
+    strict: values.strict ?? false,
+    baseUris: pairs(values['base-uri'] ?? [], '--base-uri', (v) => v, () => 'a consumes namespace'),
+    ports: pairs(values.port ?? [], '--port', portNumber, () => {
+      const known = namespaces();
+      return `an exposes namespace${known.length ? ` (adapters of the given files: ${known.join(', ')})` : ''}`;
+    }),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    logLevel,
+    ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
+    ...(values['max-event-loop-lag'] !== undefined ? { maxEventLoopLagMs: count(values['max-event-loop-lag'], '--max-event-loop-lag') } : {}),
+    ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
+    ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
+    invoker: {
+      ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
+      ...(values['connect-timeout'] !== undefined ? { connectTimeoutMs: millis(values['connect-timeout'], '--connect-timeout') } : {}),
+      ...(values.retries !== undefined ? { retries: count(values.retries, '--retries') } : {}),
+      ...(values.deadline !== undefined ? { deadlineMs: millis(values.deadline, '--deadline') } : {}),
+      ...(values['upstream-concurrency'] !== undefined ? { connectionsPerOrigin: positiveInteger(values['upstream-concurrency'], '--upstream-concurrency', 'calls') } : {}),
+      ...(values['upstream-queue'] !== undefined ? { upstreamQueue: count(values['upstream-queue'], '--upstream-queue') } : {}),
+      ...(values['no-circuit-breaker'] ? { circuitBreaker: false } : {}),
+    },
+  };
+  return { options, drainMs };
+}
+
+function pairs<T>(list: readonly string[], flag: string, parse: (v: string, flag: string) => T, what: () => string): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) {
+      const value = flag === '--port' ? 'PORT' : 'URL';
+      throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${item}: expected NAMESPACE=${value}, NAMESPACE being ${what()}`);
+    }
+    out.set(item.slice(0, eq), parse(item.slice(eq + 1), `${flag} ${item}`));
+  }
+  return out;
+}
+
+function portNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag}: port must be an integer 0–65535 (0 = any free port)`);
+  return n;
+}
+
+function millis(v: string, flag: string): number {
+  return positiveInteger(v, flag, 'milliseconds');
+}
+
+function positiveInteger(v: string, flag: string, unit: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || !Number.isSafeInteger(n)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a positive number of ${unit}`);
+  return n;
+}
+
+function count(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected a whole number (0 or more)`);
+  return Number(v);
+}
+
+function oneOf<T extends string>(v: string, flag: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${flag} ${v}: expected ${allowed.join(' or ')}`);
+  return v as T;
+}
