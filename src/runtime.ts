@@ -14,6 +14,8 @@ import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter
 import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { trackRequests, type Drain } from './expose/drain.js';
 import { logStream } from './expose/log-stream.js';
+import pino from 'pino';
+import type { UpstreamAttempt } from './consume/pools.js';
 import { DEFAULT_MAX_EVENT_LOOP_LAG_MS, watchEventLoop } from './expose/load-shedding.js';
 import { isLoopback } from './expose/local-origin.js';
 import { VERSION } from './version.js';
@@ -93,6 +95,9 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const usesStdio = models.some((m) => m.exposes.some((a) => a.type === 'mcp' && a.transport === 'stdio'));
   const log = options.logLevel === 'silent' ? undefined : logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout));
   const logger = log === undefined ? false : { level: options.logLevel ?? 'info', stream: log.stream };
+  // at debug and trace each upstream attempt is a line of its own
+  const upstreamLog = log !== undefined && (options.logLevel === 'debug' || options.logLevel === 'trace') ? pino({ level: 'debug' }, log.stream as pino.DestinationStream) : undefined;
+  const onUpstreamAttempt = upstreamLog ? (a: UpstreamAttempt) => upstreamLog.debug(a, 'upstream') : undefined;
 
   const apps: FastifyInstance[] = [];
   const stopWatching = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
@@ -101,7 +106,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const adapters: StartedAdapter[] = [];
   try {
     for (const model of models) {
-      const invoker = new Invoker(model, { ...DEFAULT_INVOKER_OPTIONS, ...options.invoker, ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}) });
+      const invoker = new Invoker(model, { ...DEFAULT_INVOKER_OPTIONS, ...options.invoker, ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}), ...(onUpstreamAttempt ? { onUpstreamAttempt } : {}) });
       const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES };
       closers.push(() => invoker.close());
       const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();

@@ -17,6 +17,17 @@ export interface PoolOptions {
   readonly queue?: number;
   readonly retry?: RetryOptions;
   readonly breaker?: BreakerOptions;
+  /** called once per upstream attempt (at --log-level debug); absent, nothing is measured */
+  readonly onAttempt?: (attempt: UpstreamAttempt) => void;
+}
+
+/** One upstream attempt, for the debug log: never a header, a body or a query string (secrets live there). */
+export interface UpstreamAttempt {
+  /** METHOD and URL with the path's values shown as their placeholders where the capability has them */
+  readonly call: string;
+  readonly status?: number;
+  readonly error?: string;
+  readonly ms: number;
 }
 
 export interface Upstream {
@@ -30,8 +41,10 @@ export const DEFAULT_UPSTREAM_QUEUE = 1024;
 export class UpstreamPools {
   private readonly upstreams = new Map<string, Upstream>();
   readonly retry: RetryOptions;
+  readonly onAttempt: ((attempt: UpstreamAttempt) => void) | undefined;
   constructor(private readonly options: PoolOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.onAttempt = options.onAttempt;
   }
 
   get(origin: string): Pool {

@@ -1,7 +1,8 @@
 /** Sends upstream requests (breaker, limit, retries, deadline) and reads their bodies within limits. */
 import type { Dispatcher } from 'undici';
 import type { UpstreamRequest } from './request.js';
-import type { Upstream, UpstreamPools } from './pools.js';
+import type { Upstream, UpstreamAttempt, UpstreamPools } from './pools.js';
+import { performance } from 'node:perf_hooks';
 import { retriesFailure, retriesStatus, retryDelay } from './retry.js';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -39,7 +40,7 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
   for (let attempt = 0; ; attempt++) {
     let res: UpstreamResponse;
     try {
-      res = await attemptOnce(upstream, deadlineAt, signal, (headersTimeout) =>
+      res = await attemptOnce(upstream, deadlineAt, signal, pools.onAttempt, (headersTimeout) =>
         upstream.pool.request({
           path: req.path,
           method: req.method,
@@ -79,9 +80,10 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
  * Failures become InvokeErrors that keep the network code (`upstreamCode`) for the retry decision.
  */
 export async function attemptOnce(
-  upstream: Upstream, deadlineAt: number, signal: CallSignal | undefined, send: (headersTimeout: number) => Promise<UpstreamResponse>,
-  responseTimeout: number, target: { origin: string; method: string; path: string; label?: string },
+  upstream: Upstream, deadlineAt: number, signal: CallSignal | undefined, onAttempt: ((a: UpstreamAttempt) => void) | undefined,
+  send: (headersTimeout: number) => Promise<UpstreamResponse>, responseTimeout: number, target: { origin: string; method: string; path: string; label?: string },
 ): Promise<UpstreamResponse> {
+  const started = onAttempt ? performance.now() : 0;
   const probe = upstream.breaker.admit();
   let release: () => void;
   try {
@@ -104,8 +106,10 @@ export async function attemptOnce(
     upstream.breaker.record(!aborted && code !== undefined && (UNREACHABLE.has(code) || TIMEOUT.has(code)), probe);
     const failure = upstreamFailure(e, target) as InvokeError & { upstreamCode?: string };
     if (code !== undefined && !aborted) failure.upstreamCode = code;
+    onAttempt?.({ call: attemptLabel(target), error: code ?? failure.code, ms: Math.round((performance.now() - started) * 10) / 10 });
     throw failure;
   }
+  onAttempt?.({ call: attemptLabel(target), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
   upstream.breaker.record(UNAVAILABLE_STATUS.has(res.statusCode), probe);
   const body = res.body as unknown as NodeJS.ReadableStream & { destroyed?: boolean; destroy(e?: Error): void };
   if (body.destroyed) {
@@ -119,6 +123,10 @@ export async function attemptOnce(
     release();
   });
   return res;
+}
+
+function attemptLabel(target: { origin: string; method: string; path: string; label?: string }): string {
+  return target.label ?? `${target.method} ${target.origin}${target.path.split('?')[0]}`;
 }
 
 /** Waits `ms` unless the deadline would pass first or the caller goes away; true when the call may go on. */

@@ -126,7 +126,7 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
     const target = { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}` };
     let res: Dispatcher.ResponseData;
     try {
-      res = await attemptOnce(pools.upstream(fixed.base.origin), Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS), req.signal, (headersTimeout) =>
+      res = await attemptOnce(pools.upstream(fixed.base.origin), Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS), req.signal, pools.onAttempt, (headersTimeout) =>
         pools.get(fixed.base.origin).request({
           path,
           method: method as Dispatcher.HttpMethod,

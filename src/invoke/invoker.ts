@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { BoundVariable, CapabilityModel, CallHandler, ConsumedApi, ExposedOperation, ForwardSpec, OutputNode } from '../spec/model.js';
 import { isRootPath } from '../spec/build-output.js';
 import { renderTemplate, soleReference } from '../spec/template.js';
-import { UpstreamPools } from '../consume/pools.js';
+import { UpstreamPools, type UpstreamAttempt } from '../consume/pools.js';
 import { DEFAULT_DEADLINE_MS, limitedStream, type Timeouts } from '../consume/send.js';
 import { DEFAULT_RETRY } from '../consume/retry.js';
 import { DEFAULT_BREAKER } from '../consume/breaker.js';
@@ -33,6 +33,8 @@ export interface InvokerOptions {
   readonly deadlineMs?: number;
   /** the per-origin circuit breaker (default on; `--no-circuit-breaker`) */
   readonly circuitBreaker?: boolean;
+  /** one call per upstream attempt (the debug log) */
+  readonly onUpstreamAttempt?: (attempt: UpstreamAttempt) => void;
   /** `--base-uri NAMESPACE=URL` */
   readonly baseUriOverrides?: ReadonlyMap<string, string>;
 }
@@ -74,6 +76,7 @@ export class Invoker {
       ...(options.upstreamQueue !== undefined ? { queue: options.upstreamQueue } : {}),
       retry: { ...DEFAULT_RETRY, ...(options.retries !== undefined ? { retries: options.retries } : {}) },
       breaker: options.circuitBreaker === false ? { ...DEFAULT_BREAKER, failureRate: 0 } : DEFAULT_BREAKER,
+      ...(options.onUpstreamAttempt ? { onAttempt: options.onUpstreamAttempt } : {}),
     });
     this.timeouts = { response: options.responseTimeoutMs, body: options.responseTimeoutMs, deadline: options.deadlineMs ?? DEFAULT_DEADLINE_MS };
     this.apis = new Map(model.consumes.map((a) => [a.namespace, a]));

@@ -122,6 +122,18 @@ describe('naftiko-run CLI', () => {
     expect(exit.stdout.match(/"msg":"request"/g)).toHaveLength(41);
   });
 
+  it('at --log-level debug each upstream call is a line (method, URL without values or query, status, ms), never the key', async () => {
+    const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'debug']);
+    const [, restUrl] = await s.waitFor(/^REST\s+\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+    await call(`${restUrl}/v1/api/bulk/syncs?active=true`);
+    const exit = await s.stop();
+    const lines = exit.stdout.split('\n').filter((l) => l.includes('"msg":"upstream"')).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 20, call: `GET ${sandbox.url}/api/bulk/syncs`, status: 200 });
+    expect(typeof lines[0].ms).toBe('number');
+    expect(exit.stdout).not.toContain(TOKEN);
+  });
+
   it('serve survives an upstream 204 (DELETE) and keeps serving', async () => {
     sandbox.reset();
     const s = serve([CAPABILITY, ...freePorts, '--base-uri', `${CONSUMES_NS}=${sandbox.url}`, '--log-level', 'warn']);
