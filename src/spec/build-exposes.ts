@@ -231,14 +231,15 @@ interface OperationFrame {
 
 function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: OperationFrame): Omit<ExposedOperation, 'method' | 'path' | 'hints'> {
   const { ctx } = scope;
-  const withArgs = parseWith(raw.with, frame.aliases);
+  // an aggregate function's own namespace names its inputs too, in `with` as in steps
+  const aliases = typeof raw[AGGREGATE] === 'string' ? [...frame.aliases, raw[AGGREGATE] as string] : frame.aliases;
+  const withArgs = parseWith(raw.with, aliases);
   const call = str(raw.call);
   let target: ConsumedOperation | undefined;
   if (call !== undefined) {
     target = scope.operations.get(call);
     if (!target && !ctx.unresolvedNamespaces.has(call.split('.')[0]!)) ctx.error('NR_ERR_UNKNOWN_CALL', `${pointer}/call`, `call "${call}" names no consumed operation${nearestCall(call, scope.operations)}`);
   }
-  const aliases = typeof raw[AGGREGATE] === 'string' ? [...frame.aliases, raw[AGGREGATE] as string] : frame.aliases;
   const declaredInputs = frame.declared.map((p) => declaredInput(scope, p, frame));
   const orchestration = !target && raw.steps !== undefined ? buildSteps(scope, raw, pointer, aliases) : undefined;
   let inputs = declaredInputs.length > 0 || (!target && !orchestration) ? declaredInputs : target ? inferInputs(scope, target, withArgs, raw.with === undefined, frame) : orchestratedInputs(orchestration!, frame);
