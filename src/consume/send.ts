@@ -106,10 +106,10 @@ export async function attemptOnce(
     upstream.breaker.record(!aborted && code !== undefined && (UNREACHABLE.has(code) || TIMEOUT.has(code)), probe);
     const failure = upstreamFailure(e, target) as InvokeError & { upstreamCode?: string };
     if (code !== undefined && !aborted) failure.upstreamCode = code;
-    onAttempt?.({ call: attemptLabel(target), error: code ?? failure.code, ms: Math.round((performance.now() - started) * 10) / 10 });
+    onAttempt?.({ call: targetLabel(target), error: code ?? failure.code, ms: Math.round((performance.now() - started) * 10) / 10 });
     throw failure;
   }
-  onAttempt?.({ call: attemptLabel(target), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+  onAttempt?.({ call: targetLabel(target), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
   upstream.breaker.record(UNAVAILABLE_STATUS.has(res.statusCode), probe);
   const body = res.body as unknown as NodeJS.ReadableStream & { destroyed?: boolean; destroy(e?: Error): void };
   if (body.destroyed) {
@@ -125,7 +125,7 @@ export async function attemptOnce(
   return res;
 }
 
-function attemptLabel(target: { origin: string; method: string; path: string; label?: string }): string {
+function targetLabel(target: { origin: string; method: string; path: string; label?: string }): string {
   return target.label ?? `${target.method} ${target.origin}${target.path.split('?')[0]}`;
 }
 
@@ -149,7 +149,7 @@ export function upstreamFailure(e: unknown, req: { origin: string; method: strin
   if (e instanceof InvokeError) return e;
   const err = e as { code?: string; name?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? err.name ?? 'unknown';
-  const target = req.label ?? `${req.method} ${req.origin}${req.path.split('?')[0]}`;
+  const target = targetLabel(req);
   if (TIMEOUT.has(code)) return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${target} did not answer in time (${code})`);
   if (err.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new InvokeError('NR_ERR_CALL_ABORTED', 499, 'Call aborted', `${target}: the caller went away`);
   if (UNREACHABLE.has(code)) return new InvokeError('NR_ERR_UPSTREAM_UNREACHABLE', 502, 'Upstream unreachable', `${target} could not be reached (${code})`);
@@ -158,24 +158,33 @@ export function upstreamFailure(e: unknown, req: { origin: string; method: strin
 
 /** Reads a whole body, failing with 502 past `limit` bytes. */
 export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, limit: number, what: string | (() => string)): Promise<Buffer> {
-  const label = () => (typeof what === 'string' ? what : what());
+  const read = await collect(body, limit, what);
+  if (read.over) throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${labelOf(what)}: response body exceeds the ${limit} byte limit`);
+  return read.bytes;
+}
+
+/** Reads chunks until the body ends or holds more than `max` bytes (then it is destroyed: `over`). */
+async function collect(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, max: number, what: string | (() => string)): Promise<{ bytes: Buffer; over: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let over = false;
   try {
     for await (const chunk of body) {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy?.();
-        throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label()}: response body exceeds the ${limit} byte limit`);
-      }
       chunks.push(chunk);
+      size += chunk.length;
+      if (size > max) {
+        over = true;
+        body.destroy?.();
+        break;
+      }
     }
   } catch (e) {
-    if (e instanceof InvokeError) throw e;
-    throw bodyReadFailure(e, label());
+    throw bodyReadFailure(e, labelOf(what));
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), over };
 }
+
+const labelOf = (what: string | (() => string)): string => (typeof what === 'string' ? what : what());
 
 function bodyReadFailure(e: unknown, label: string): InvokeError {
   const code = (e as { code?: string }).code;
@@ -234,29 +243,16 @@ export async function readPrefix(
   body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, headers: Record<string, string | string[] | undefined>, keep: number, limit: number, what: string | (() => string),
 ): Promise<BodyPrefix> {
   const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding !== '' && encoding !== 'identity') return cut(await readBody(body, headers, limit, what), keep);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > keep) {
-        body.destroy?.();
-        break;
-      }
-    }
-  } catch (e) {
-    throw bodyReadFailure(e, typeof what === 'string' ? what : what());
-  }
-  return cut(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), keep);
+  const bytes = encoding !== '' && encoding !== 'identity' ? await readBody(body, headers, limit, what) : (await collect(body, keep, what)).bytes;
+  return bytes.length <= keep ? { bytes, truncated: false } : { bytes: utf8Prefix(bytes, keep), truncated: true };
 }
 
-function cut(bytes: Buffer, keep: number): BodyPrefix {
-  if (bytes.length <= keep) return { bytes, truncated: false };
+/** The first `keep` bytes or fewer, never splitting a UTF-8 character. */
+export function utf8Prefix(bytes: Buffer, keep: number): Buffer {
+  if (bytes.length <= keep) return bytes;
   let end = keep;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // never split a UTF-8 character
-  return { bytes: bytes.subarray(0, end), truncated: true };
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
 }
 
 /**
@@ -265,9 +261,10 @@ function cut(bytes: Buffer, keep: number): BodyPrefix {
  * counted as it streams and cut past the limit (the caller's answer then breaks, since its status is sent).
  */
 export function limitedStream<T extends NodeJS.ReadableStream>(body: T, headers: Record<string, string | string[] | undefined>, limit: number, label: string): T {
-  const declared = Number(headers['content-length']);
   const b = body as unknown as Readable;
-  if (Number.isFinite(declared) && headers['content-length'] !== undefined) {
+  const length = headers['content-length'];
+  if (length !== undefined) {
+    const declared = Number(length);
     if (declared > limit) {
       b.destroy();
       throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label}: the response declares ${declared} bytes, over the ${limit} byte limit`);

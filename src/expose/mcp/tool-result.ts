@@ -1,7 +1,7 @@
 /** Invoker results and errors → MCP `tools/call` results (SEMANTICS §6). */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeResult } from '../../invoke/invoker.js';
-import { discardBody, readPrefix } from '../../consume/send.js';
+import { discardBody, readPrefix, utf8Prefix } from '../../consume/send.js';
 import { hideOrigins, type InvokeError } from '../../consume/errors.js';
 import { MAX_JSON_DEPTH, valueNestingExceeds } from '../../consume/json-depth.js';
 
@@ -24,7 +24,7 @@ export async function toolResult(result: InvokeResult, limits: ResultLimits, wha
   if (result.kind === 'value') {
     const text = JSON.stringify(result.value) ?? 'null';
     if (text.length * 3 <= limits.maxResultBytes || Buffer.byteLength(text) <= limits.maxResultBytes) return jsonResult(result.value, text);
-    return truncatedResult(cutText(text, limits.maxResultBytes), `the mapped result is ${Buffer.byteLength(text)} bytes`, limits.maxResultBytes, hasOutputSchema);
+    return truncatedResult(utf8Prefix(Buffer.from(text), limits.maxResultBytes).toString('utf8'), `the mapped result is ${Buffer.byteLength(text)} bytes`, limits.maxResultBytes, hasOutputSchema);
   }
   if (result.status === 204) discardBody(result.body);
   const read = result.status === 204 ? { bytes: Buffer.alloc(0), truncated: false } : await readPrefix(result.body, result.headers, limits.maxResultBytes, limits.maxResponseBytes, what);
@@ -72,12 +72,6 @@ function sizeNote(headers: Record<string, string>): string {
   return Number.isFinite(length) && length > 0 ? `the upstream answer is ${length} bytes` : 'the upstream answer is longer';
 }
 
-function cutText(text: string, maxBytes: number): string {
-  const bytes = Buffer.from(text);
-  let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
-}
 
 /** A failed step is named first, as when a step's upstream answers with an error. */
 export function errorResult(e: InvokeError, hideUpstream = false): CallToolResult {
