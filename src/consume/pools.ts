@@ -4,7 +4,7 @@
  * calls to it follow.
  */
 import { Pool } from 'undici';
-import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 
@@ -17,17 +17,57 @@ export interface PoolOptions {
   readonly queue?: number;
   readonly retry?: RetryOptions;
   readonly breaker?: BreakerOptions;
-  /** called once per upstream attempt (at --log-level debug); absent, nothing is measured */
-  readonly onAttempt?: (attempt: UpstreamAttempt) => void;
+  /** told of every upstream attempt (the debug log, metrics, traces); absent, nothing is measured */
+  readonly observer?: UpstreamObserver;
 }
 
-/** One upstream attempt, for the debug log: never a header, a body or a query string (secrets live there). */
-export interface UpstreamAttempt {
-  /** METHOD and URL with the path's values shown as their placeholders where the capability has them */
-  readonly call: string;
-  readonly status?: number;
-  readonly error?: string;
-  readonly ms: number;
+/** What an attempt is sent to; `label` never holds a secret (bind values stay placeholders, no query). */
+export interface AttemptTarget {
+  readonly origin: string;
+  readonly method: string;
+  readonly path: string;
+  readonly label?: string;
+  /** the consumes namespace */
+  readonly namespace?: string;
+}
+
+/** The outcome of one attempt: an answer's status, or the network error code it failed with. */
+export type AttemptOutcome = { readonly status: number } | { readonly error: string };
+
+/** Watches upstream attempts: one `attempt` as each starts, its `done` once with the outcome. */
+export interface UpstreamObserver {
+  attempt(target: AttemptTarget): AttemptWatch;
+}
+
+export interface AttemptWatch {
+  /** headers the attempt carries in addition to its own (a trace context) */
+  readonly headers?: Readonly<Record<string, string>>;
+  done(outcome: AttemptOutcome): void;
+}
+
+/** One observer that tells each of `observers`; the first that adds headers sets them. */
+export function combineObservers(observers: readonly (UpstreamObserver | undefined)[]): UpstreamObserver | undefined {
+  const present = observers.filter((o): o is UpstreamObserver => o !== undefined);
+  if (present.length <= 1) return present[0];
+  return {
+    attempt(target) {
+      const watches = present.map((o) => o.attempt(target));
+      const headers = watches.find((w) => w.headers)?.headers;
+      return { ...(headers ? { headers } : {}), done: (outcome) => { for (const w of watches) w.done(outcome); } };
+    },
+  };
+}
+
+export interface UpstreamState {
+  readonly origin: string;
+  readonly breaker: BreakerState;
+  /** calls holding a slot of the origin's limit */
+  readonly inFlight: number;
+  /** calls waiting for a slot */
+  readonly queued: number;
+  /** open sockets, and those of them idle */
+  readonly connected: number;
+  readonly free: number;
 }
 
 export interface Upstream {
@@ -41,10 +81,10 @@ export const DEFAULT_UPSTREAM_QUEUE = 1024;
 export class UpstreamPools {
   private readonly upstreams = new Map<string, Upstream>();
   readonly retry: RetryOptions;
-  readonly onAttempt: ((attempt: UpstreamAttempt) => void) | undefined;
+  readonly observer: UpstreamObserver | undefined;
   constructor(private readonly options: PoolOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.onAttempt = options.onAttempt;
+    this.observer = options.observer;
   }
 
   get(origin: string): Pool {
@@ -69,9 +109,12 @@ export class UpstreamPools {
     return u;
   }
 
-  /** origin → breaker state and load, for status pages and logs */
-  states(): { origin: string; breaker: string; inFlight: number; queued: number }[] {
-    return [...this.upstreams].map(([origin, u]) => ({ origin, breaker: u.breaker.current, inFlight: u.limiter.inFlight, queued: u.limiter.queued }));
+  /** origin → breaker state, load and sockets, for /status, /metrics and logs */
+  states(): UpstreamState[] {
+    return [...this.upstreams].map(([origin, u]) => {
+      const stats = u.pool.stats;
+      return { origin, breaker: u.breaker.current, inFlight: u.limiter.inFlight, queued: u.limiter.queued, connected: stats.connected, free: stats.free };
+    });
   }
 
   async close(): Promise<void> {

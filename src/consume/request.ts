@@ -21,6 +21,8 @@ export interface UpstreamRequest {
    * a path must not reach a caller's error), and the query is left out.
    */
   readonly label: string;
+  /** the consumes namespace, for metrics and traces */
+  readonly namespace: string;
 }
 
 export interface PreparedRequest {
@@ -113,7 +115,7 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
 
   if (qs) path += (path.includes('?') ? '&' : '?') + qs;
   const label = `${operation.method} ${plan.staticBase ? plan.staticBase.origin + plan.staticBase.basePath : api.baseUri.source}${pathLabel(operation, scope)}`;
-  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}), label };
+  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}), label, namespace: api.namespace };
 }
 
 type Render = (t: Template, what: string, encode?: (s: string) => string) => string;

@@ -1,8 +1,7 @@
 /** Sends upstream requests (breaker, limit, retries, deadline) and reads their bodies within limits. */
 import type { Dispatcher } from 'undici';
 import type { UpstreamRequest } from './request.js';
-import type { Upstream, UpstreamAttempt, UpstreamPools } from './pools.js';
-import { performance } from 'node:perf_hooks';
+import type { AttemptTarget, Upstream, UpstreamObserver, UpstreamPools } from './pools.js';
 import { retriesFailure, retriesStatus, retryDelay } from './retry.js';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -40,11 +39,11 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
   for (let attempt = 0; ; attempt++) {
     let res: UpstreamResponse;
     try {
-      res = await attemptOnce(upstream, deadlineAt, signal, pools.onAttempt, (headersTimeout) =>
+      res = await attemptOnce(upstream, deadlineAt, signal, pools.observer, (headersTimeout, extra) =>
         upstream.pool.request({
           path: req.path,
           method: req.method,
-          headers: req.headers,
+          headers: extra ? { ...req.headers, ...extra } : req.headers,
           ...(req.body !== undefined ? { body: req.body as string } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,
@@ -80,10 +79,9 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
  * Failures become InvokeErrors that keep the network code (`upstreamCode`) for the retry decision.
  */
 export async function attemptOnce(
-  upstream: Upstream, deadlineAt: number, signal: CallSignal | undefined, onAttempt: ((a: UpstreamAttempt) => void) | undefined,
-  send: (headersTimeout: number) => Promise<UpstreamResponse>, responseTimeout: number, target: { origin: string; method: string; path: string; label?: string },
+  upstream: Upstream, deadlineAt: number, signal: CallSignal | undefined, observer: UpstreamObserver | undefined,
+  send: (headersTimeout: number, extraHeaders: Readonly<Record<string, string>> | undefined) => Promise<UpstreamResponse>, responseTimeout: number, target: AttemptTarget,
 ): Promise<UpstreamResponse> {
-  const started = onAttempt ? performance.now() : 0;
   const probe = upstream.breaker.admit();
   let release: () => void;
   try {
@@ -94,10 +92,11 @@ export async function attemptOnce(
     throw e instanceof InvokeError ? e : upstreamFailure(e, target);
   }
   const remaining = deadlineAt - Date.now();
+  const watch = observer?.attempt(target);
   let res: UpstreamResponse;
   try {
     if (remaining <= 0) throw Object.assign(new Error('the call deadline passed'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
-    res = await send(Math.min(responseTimeout, remaining));
+    res = await send(Math.min(responseTimeout, remaining), watch?.headers);
   } catch (e) {
     release();
     const err = e as { code?: string; name?: string; cause?: { code?: string } };
@@ -106,10 +105,10 @@ export async function attemptOnce(
     upstream.breaker.record(!aborted && code !== undefined && (UNREACHABLE.has(code) || TIMEOUT.has(code)), probe);
     const failure = upstreamFailure(e, target) as InvokeError & { upstreamCode?: string };
     if (code !== undefined && !aborted) failure.upstreamCode = code;
-    onAttempt?.({ call: targetLabel(target), error: code ?? failure.code, ms: Math.round((performance.now() - started) * 10) / 10 });
+    watch?.done({ error: aborted ? 'aborted' : code ?? failure.code });
     throw failure;
   }
-  onAttempt?.({ call: targetLabel(target), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+  watch?.done({ status: res.statusCode });
   upstream.breaker.record(UNAVAILABLE_STATUS.has(res.statusCode), probe);
   const body = res.body as unknown as NodeJS.ReadableStream & { destroyed?: boolean; destroy(e?: Error): void };
   if (body.destroyed) {
@@ -125,7 +124,7 @@ export async function attemptOnce(
   return res;
 }
 
-function targetLabel(target: { origin: string; method: string; path: string; label?: string }): string {
+export function targetLabel(target: AttemptTarget): string {
   return target.label ?? `${target.method} ${target.origin}${target.path.split('?')[0]}`;
 }
 

@@ -123,14 +123,14 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
     const path = (fixed.base.path + (req.rest === '' ? '' : `/${req.rest}`) || '/') + (query === '' ? '' : `?${query}`);
 
     // a forwarded body streams, so it cannot be sent twice: breaker and limit, never a retry
-    const target = { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}` };
+    const target = { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}`, namespace: api.namespace };
     let res: Dispatcher.ResponseData;
     try {
-      res = await attemptOnce(pools.upstream(fixed.base.origin), Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS), req.signal, pools.onAttempt, (headersTimeout) =>
+      res = await attemptOnce(pools.upstream(fixed.base.origin), Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS), req.signal, pools.observer, (headersTimeout, extra) =>
         pools.get(fixed.base.origin).request({
           path,
           method: method as Dispatcher.HttpMethod,
-          headers,
+          headers: extra ? { ...headers, ...extra } : headers,
           ...(body ? { body } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import type { BoundVariable, CapabilityModel, CallHandler, ConsumedApi, ExposedOperation, ForwardSpec, OutputNode } from '../spec/model.js';
 import { isRootPath } from '../spec/build-output.js';
 import { renderTemplate, soleReference } from '../spec/template.js';
-import { UpstreamPools, type UpstreamAttempt } from '../consume/pools.js';
+import { UpstreamPools, type UpstreamObserver } from '../consume/pools.js';
+import type { StepObserver } from './orchestrate.js';
 import { DEFAULT_DEADLINE_MS, limitedStream, type Timeouts } from '../consume/send.js';
 import { DEFAULT_RETRY } from '../consume/retry.js';
 import { DEFAULT_BREAKER } from '../consume/breaker.js';
@@ -33,8 +34,10 @@ export interface InvokerOptions {
   readonly deadlineMs?: number;
   /** the per-origin circuit breaker (default on; `--no-circuit-breaker`) */
   readonly circuitBreaker?: boolean;
-  /** one call per upstream attempt (the debug log) */
-  readonly onUpstreamAttempt?: (attempt: UpstreamAttempt) => void;
+  /** told of every upstream attempt (the debug log, metrics, traces) */
+  readonly upstreamObserver?: UpstreamObserver;
+  /** runs every orchestration step (metrics, traces) */
+  readonly stepObserver?: StepObserver;
   /** `--base-uri NAMESPACE=URL` */
   readonly baseUriOverrides?: ReadonlyMap<string, string>;
 }
@@ -76,7 +79,7 @@ export class Invoker {
       ...(options.upstreamQueue !== undefined ? { queue: options.upstreamQueue } : {}),
       retry: { ...DEFAULT_RETRY, ...(options.retries !== undefined ? { retries: options.retries } : {}) },
       breaker: options.circuitBreaker === false ? { ...DEFAULT_BREAKER, failureRate: 0 } : DEFAULT_BREAKER,
-      ...(options.onUpstreamAttempt ? { onAttempt: options.onUpstreamAttempt } : {}),
+      ...(options.upstreamObserver ? { observer: options.upstreamObserver } : {}),
     });
     this.timeouts = { response: options.responseTimeoutMs, body: options.responseTimeoutMs, deadline: options.deadlineMs ?? DEFAULT_DEADLINE_MS };
     this.apis = new Map(model.consumes.map((a) => [a.namespace, a]));
@@ -106,6 +109,7 @@ export class Invoker {
           apis: this.apis,
           ...(this.options.baseUriOverrides ? { baseUriOverrides: this.options.baseUriOverrides } : {}),
           scripts: () => (this.scriptRunner ??= new ScriptRunner()),
+          ...(this.options.stepObserver ? { stepObserver: this.options.stepObserver } : {}),
         });
     }
   }

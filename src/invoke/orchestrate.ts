@@ -23,6 +23,12 @@ export interface OrchestrationDeps extends Omit<CallDeps, 'baseUriOverride'> {
   readonly baseUriOverrides?: ReadonlyMap<string, string>;
   /** the script sandbox, created on first use */
   readonly scripts: () => ScriptRunner;
+  readonly stepObserver?: StepObserver;
+}
+
+/** Wraps the run of each step (a span and a duration per step); `run` must be called once and its result returned. */
+export interface StepObserver {
+  step<T>(step: { kind: 'call' | 'lookup' | 'script'; index: number; name: string; namespace?: string; detail: string; language?: string }, run: () => Promise<T>): Promise<T>;
 }
 
 type CompiledStep =
@@ -68,11 +74,11 @@ export function bindSteps(opId: string, handler: StepsHandler, deps: Orchestrati
       let outcomes: Outcome[];
       if (wave.length === 1) {
         // one step alone runs on the caller's signal; steps that run together each get one, so a failure can cancel the rest
-        outcomes = [await runStep(compiled[wave[0]!]!, s, signal, deps)];
+        outcomes = [await runStep(compiled[wave[0]!]!, s, signal, deps, wave[0]!)];
       } else {
         const links = wave.map(() => childAbort(signal));
         const pending = wave.map((index, k) =>
-          runStep(compiled[index]!, s, links[k]!.child, deps).then((o) => {
+          runStep(compiled[index]!, s, links[k]!.child, deps, index).then((o) => {
             // a failure cancels the steps declared after it; the ones before it still decide the answer
             if (!o.ok) for (let j = k + 1; j < wave.length; j++) links[j]!.child.abort();
             return o;
@@ -150,7 +156,17 @@ function compileStep(step: Step, deps: OrchestrationDeps, variables: ReadonlyMap
   }
 }
 
-async function runStep(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps): Promise<Outcome> {
+function runStep(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps, position: number): Promise<Outcome> {
+  if (!deps.stepObserver) return runStepUnobserved(c, scope, signal, deps);
+  const about = c.kind === 'call'
+    ? { kind: c.kind, index: position, name: c.step.name, namespace: c.step.operation.namespace, detail: c.step.operation.ref }
+    : c.kind === 'lookup'
+      ? { kind: c.kind, index: position, name: c.name, detail: c.match }
+      : { kind: c.kind, index: position, name: c.step.name, detail: c.step.sources.at(-1)?.file ?? c.step.name, language: c.step.language };
+  return deps.stepObserver.step(about, () => runStepUnobserved(c, scope, signal, deps));
+}
+
+async function runStepUnobserved(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps): Promise<Outcome> {
   try {
     switch (c.kind) {
       case 'call':

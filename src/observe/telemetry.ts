@@ -1,0 +1,162 @@
+/**
+ * The runtime's telemetry: the reference engine's metrics (same names and labels, FEATURES §15) plus
+ * upstream, pool and process gauges, and the tracer whose finished traces the control adapter lists.
+ * It watches upstream attempts and orchestration steps through the observer interfaces of consume/
+ * and invoke/; the adapters report inbound requests. Created only when observability is on.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { AttemptTarget, AttemptWatch, UpstreamObserver, UpstreamState } from '../consume/pools.js';
+import type { StepObserver } from '../invoke/orchestrate.js';
+import { MetricsRegistry, type Labels } from './metrics.js';
+import { Tracer, type Span } from './tracer.js';
+import { TraceBuffer } from './trace-buffer.js';
+import type { Propagation } from './trace-context.js';
+
+export type AdapterKind = 'rest' | 'mcp' | 'skill';
+
+export interface TelemetryOptions {
+  /** `observability.metrics.local.enabled` (default true) */
+  readonly metrics: boolean;
+  /** absent: no spans are made and no trace context is sent upstream */
+  readonly traces?: { readonly sampling: number; readonly propagation: Propagation; readonly bufferSize: number };
+}
+
+const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export class Telemetry implements UpstreamObserver, StepObserver {
+  readonly registry = new MetricsRegistry();
+  readonly tracer: Tracer | undefined;
+  readonly traces: TraceBuffer | undefined;
+  readonly metricsEnabled: boolean;
+  private readonly upstreamSources: (() => readonly UpstreamState[])[] = [];
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+
+  private readonly requestTotal = this.registry.counter('naftiko.request.total', 'Inbound requests by adapter, operation and status');
+  private readonly requestDuration = this.registry.histogram('naftiko.request.duration.seconds', 'Inbound request duration in seconds');
+  private readonly requestErrors = this.registry.counter('naftiko.request.errors', 'Inbound requests answered with a 4xx or 5xx status');
+  private readonly stepDuration = this.registry.histogram('naftiko.step.duration.seconds', 'Orchestration step duration in seconds');
+  private readonly clientTotal = this.registry.counter('naftiko.http.client.total', 'Upstream attempts by method, origin and status (or error.type="transport")');
+  private readonly clientDuration = this.registry.histogram('naftiko.http.client.duration.seconds', 'Upstream attempt duration in seconds, until the answer\'s headers');
+  private readonly clientInFlight = this.registry.upDown('naftiko.http.client.in_flight', 'Upstream attempts waiting for their answer\'s headers');
+  readonly capabilitiesActive = this.registry.upDown('naftiko.capability.active', 'Capabilities being served');
+
+  constructor(options: TelemetryOptions) {
+    this.metricsEnabled = options.metrics;
+    if (options.traces) {
+      this.tracer = new Tracer(options.traces);
+      this.traces = new TraceBuffer(options.traces.bufferSize);
+      const traces = this.traces;
+      this.tracer.onFinished((span) => traces.add(span));
+    }
+    this.registry.gauge('naftiko.upstream.circuit.state', 'Circuit breaker per upstream origin: 0 closed, 1 half-open, 2 open', () =>
+      this.upstreams().map((u) => [{ 'server.address': u.origin }, BREAKER_VALUE[u.breaker]] as const));
+    this.registry.gauge('naftiko.upstream.calls', 'Upstream calls holding (state="in_flight") or waiting for (state="queued") a slot of the origin\'s limit', () =>
+      this.upstreams().flatMap((u) => [[{ 'server.address': u.origin, state: 'in_flight' }, u.inFlight], [{ 'server.address': u.origin, state: 'queued' }, u.queued]] as const));
+    this.registry.gauge('naftiko.upstream.connections', 'Open upstream sockets per origin (state="idle" for the unused ones)', () =>
+      this.upstreams().flatMap((u) => [[{ 'server.address': u.origin, state: 'open' }, u.connected], [{ 'server.address': u.origin, state: 'idle' }, u.free]] as const));
+    this.loopDelay.enable();
+    this.registry.gauge('process.resident_memory_bytes', 'Resident set size in bytes', () => [[{}, process.memoryUsage.rss()]]);
+    this.registry.gauge('nodejs.heap_used_bytes', 'V8 heap in use in bytes', () => [[{}, process.memoryUsage().heapUsed]]);
+    this.registry.gauge('process.cpu_seconds_total', 'User and system CPU time in seconds', () => {
+      const cpu = process.cpuUsage();
+      return [[{}, (cpu.user + cpu.system) / 1e6]];
+    }, 'counter');
+    this.registry.gauge('process.start_time_seconds', 'Start time of the process since the Unix epoch in seconds', () => [[{}, Math.round((Date.now() - process.uptime() * 1000) / 1000)]]);
+    this.registry.gauge('nodejs.eventloop.delay.p99_seconds', 'Event loop delay, 99th percentile since the last scrape, in seconds', () => {
+      const p99 = this.loopDelay.percentile(99) / 1e9;
+      this.loopDelay.reset();
+      return [[{}, Number.isFinite(p99) ? p99 : 0]];
+    });
+  }
+
+  /** An invoker's upstream origins, shown in /metrics until the returned function is called. */
+  watchUpstreams(states: () => readonly UpstreamState[]): () => void {
+    this.upstreamSources.push(states);
+    return () => {
+      const i = this.upstreamSources.indexOf(states);
+      if (i >= 0) this.upstreamSources.splice(i, 1);
+    };
+  }
+
+  upstreams(): UpstreamState[] {
+    return this.upstreamSources.flatMap((s) => s());
+  }
+
+  /** One inbound request answered. */
+  request(adapter: AdapterKind, operationId: string, status: number, seconds: number): void {
+    if (!this.metricsEnabled) return;
+    const labels: Labels = { 'naftiko.adapter.type': adapter, 'naftiko.operation.id': operationId, status };
+    this.requestTotal.add(labels);
+    this.requestDuration.observe(labels, seconds);
+    if (status >= 400) this.requestErrors.add({ ...labels, 'error.type': String(status) });
+  }
+
+  attempt(target: AttemptTarget): AttemptWatch {
+    const started = performance.now();
+    const address = target.origin;
+    const inFlight = { 'server.address': address };
+    if (this.metricsEnabled) this.clientInFlight.add(inFlight, 1);
+    const pathOnly = target.path.split('?')[0];
+    const span = this.tracer?.start(`http.client.${target.method}`, 'CLIENT', {
+      'http.request.method': target.method,
+      'url.full': `${target.origin}${pathOnly}`,
+      ...(target.namespace ? { 'naftiko.namespace': target.namespace } : {}),
+    });
+    return {
+      ...(span ? { headers: span.headers() } : {}),
+      done: (outcome) => {
+        const base = { 'http.request.method': target.method, 'server.address': address };
+        const labels: Labels = 'status' in outcome ? { ...base, 'http.response.status_code': outcome.status } : { ...base, 'error.type': 'transport' };
+        if (this.metricsEnabled) {
+          this.clientInFlight.add(inFlight, -1);
+          this.clientTotal.add(labels);
+          this.clientDuration.observe(labels, (performance.now() - started) / 1000);
+        }
+        if (span) {
+          if ('status' in outcome) span.setAttribute('http.response.status_code', outcome.status);
+          else span.setAttribute('error.type', outcome.error);
+          span.setStatus('status' in outcome && outcome.status < 500 ? 'OK' : 'ERROR');
+          span.end();
+        }
+      },
+    };
+  }
+
+  async step<T>(step: Parameters<StepObserver['step']>[0], run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const record = () => {
+      if (this.metricsEnabled) this.stepDuration.observe({ 'step.type': step.kind, 'naftiko.namespace': step.namespace ?? '' }, (performance.now() - started) / 1000);
+    };
+    if (!this.tracer) {
+      try {
+        return await run();
+      } finally {
+        record();
+      }
+    }
+    const attributes = {
+      'naftiko.step.index': step.index,
+      ...(step.kind === 'call' ? { 'naftiko.step.call': step.detail } : step.kind === 'lookup' ? { 'naftiko.step.match': step.detail } : { 'naftiko.step.script.file': step.detail, 'naftiko.step.script.language': step.language ?? '' }),
+      ...(step.namespace ? { 'naftiko.namespace': step.namespace } : {}),
+    };
+    try {
+      return await this.tracer.inSpan(`step.${step.kind}`, 'INTERNAL', attributes, run);
+    } finally {
+      record();
+    }
+  }
+
+  /** A span around an MCP tool call (`mcp.tool`), when tracing. */
+  inToolSpan<T>(tool: string, run: () => Promise<T>): Promise<T> {
+    return this.tracer ? this.tracer.inSpan('mcp.tool', 'INTERNAL', { 'naftiko.tool': tool }, run) : run();
+  }
+
+  /** The span of the inbound request being served, if any. */
+  currentSpan(): Span | undefined {
+    return this.tracer?.current();
+  }
+
+  close(): void {
+    this.loopDelay.disable();
+  }
+}
