@@ -24,6 +24,8 @@ const OPTIONS = {
   'no-circuit-breaker': { type: 'boolean' },
   'upstream-in-errors': { type: 'string' },
   'max-event-loop-lag': { type: 'string' },
+  'control-port': { type: 'string' },
+  watch: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -50,6 +52,8 @@ export interface CliArgs {
     readonly 'no-circuit-breaker'?: boolean;
     readonly 'upstream-in-errors'?: string;
     readonly 'max-event-loop-lag'?: string;
+    readonly 'control-port'?: string;
+    readonly watch?: boolean;
     readonly help?: boolean;
     readonly version?: boolean;
   };
@@ -98,6 +102,8 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
     ...(values['max-event-loop-lag'] !== undefined ? { maxEventLoopLagMs: count(values['max-event-loop-lag'], '--max-event-loop-lag') } : {}),
     ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
+    ...(values['control-port'] !== undefined ? { controlPort: portNumber(values['control-port'], `--control-port ${values['control-port']}`) } : {}),
+    ...(values.watch ? { watch: true } : {}),
     ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
     invoker: {
       ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),

@@ -4,7 +4,7 @@ import { loadCapability } from './spec/load.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { Runtime } from './runtime.js';
 import { RuntimeError } from './runtime-error.js';
-import { closeOnSignal } from './lifecycle.js';
+import { closeOnSignal, reloadOnSignal } from './lifecycle.js';
 import { tuneHeap } from './heap-tuning.js';
 import { VERSION } from './version.js';
 import { parseCliArgs, serveFlags } from './cli-args.js';
@@ -35,6 +35,8 @@ Options:
   --max-event-loop-lag MS    answer new requests 503 while the event loop lags more than MS (default 1000; 0 = never)
   --upstream-in-errors show|hide   whether 502/503/504 details name the upstream origin (default: show on loopback, hide elsewhere)
   --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
+  --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
+  --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
   -h, --help                 this text
   -v, --version              the version
 
@@ -86,7 +88,10 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
   tuneHeap();
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
   (stdio ? io.err : io.out)(startupSummary(runtime));
-  return closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
+  const stopReloadOnHangup = reloadOnSignal(() => runtime.reload('signal'));
+  const code = await closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
+  stopReloadOnHangup();
+  return code;
 }
 
 function usageError(message: string, io: Out): number {

@@ -1,5 +1,5 @@
 /**
- * Waits for SIGINT/SIGTERM, then closes gracefully: `close(graceMs)` answers what is still running at
+ * Process signals. Waits for SIGINT/SIGTERM, then closes gracefully: `close(graceMs)` answers what is still running at
  * the deadline itself, so it resolves in time and the exit code is 0; a close that hangs past the
  * deadline (plus a margin) exits 1.
  */
@@ -26,4 +26,11 @@ export function closeOnSignal(close: (graceMs: number) => Promise<void>, log: (s
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** SIGHUP reloads the capability files (the outcome is logged by the runtime); returns a function that stops listening. */
+export function reloadOnSignal(reload: () => Promise<unknown>): () => void {
+  const onHangup = () => void reload();
+  process.on('SIGHUP', onHangup);
+  return () => process.off('SIGHUP', onHangup);
 }

@@ -1,27 +1,28 @@
 /**
- * Lifecycle of a served capability set: load → one Invoker per capability → one listening server per
- * adapter → graceful close. Used by the CLI, the demo and the tests.
+ * Lifecycle of a served capability set: load → a generation (an Invoker per capability, an app per
+ * adapter) on listening server slots → reloads that swap generations without dropping a connection →
+ * graceful close. The control adapter, when there is one, reports on all of it. Used by the CLI, the
+ * demo and the tests.
  */
-import type { FastifyInstance } from 'fastify';
-import { loadCapability } from './spec/load.js';
-import type { Diagnostic } from './spec/diagnostics.js';
-import type { CapabilityModel, ExposedAdapter, McpAdapter, RestAdapter, SkillAdapter } from './spec/model.js';
-import { DEFAULT_INVOKER_OPTIONS, Invoker, type InvokerOptions } from './invoke/invoker.js';
-import { buildRestApp } from './expose/rest/rest-adapter.js';
-import { buildMcpApp } from './expose/mcp/mcp-adapter.js';
-import { compileTools } from './expose/mcp/tools.js';
-import { buildSkillApp, restOperationLookup } from './expose/skill/skill-adapter.js';
-import { prepareInboundAuth } from './expose/inbound-auth.js';
-import { trackRequests, type Drain } from './expose/drain.js';
-import { logStream } from './expose/log-stream.js';
 import pino from 'pino';
-import type { UpstreamAttempt } from './consume/pools.js';
+import type { CapabilityModel, ControlAdapter } from './spec/model.js';
+import type { Diagnostic } from './spec/diagnostics.js';
+import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
+import type { InvokerOptions } from './invoke/invoker.js';
+import { logStream } from './expose/log-stream.js';
 import { DEFAULT_MAX_EVENT_LOOP_LAG_MS, watchEventLoop } from './expose/load-shedding.js';
-import { isLoopback } from './expose/local-origin.js';
-import { VERSION } from './version.js';
+import { prepareInboundAuth } from './expose/inbound-auth.js';
+import { buildControlApp } from './expose/control/control-adapter.js';
+import type { AdapterReport, ControlSource, ReloadOutcome, ReloadReport } from './expose/control/status.js';
+import { Telemetry } from './observe/telemetry.js';
+import { upstreamLogObserver } from './observe/upstream-log.js';
+import { CONTROL_NAMESPACE, DEFAULT_TRACE_BUFFER_SIZE } from './spec/build-control.js';
+import { DEFAULT_ADDRESS } from './spec/build-exposes.js';
 import { RuntimeError } from './runtime-error.js';
-import { CapabilityLoadError } from './spec/diagnostics.js';
-import { crossFileNamespaces, repeatedFile, repeatedMessage } from './spec/cross-file.js';
+import { buildGeneration, type Generation, type GenerationDeps } from './serve/generation.js';
+import { loadFiles } from './serve/load-files.js';
+import { SlotTable } from './serve/slots.js';
+import { watchFiles } from './serve/watch-files.js';
 
 export interface ServeOptions {
   readonly files: readonly string[];
@@ -45,22 +46,34 @@ export interface ServeOptions {
   readonly upstreamInErrors?: 'show' | 'hide';
   /** where logs go (default stdout; stderr when an MCP adapter uses stdio) */
   readonly logStream?: NodeJS.WritableStream;
+  /** `--control-port PORT`: serve a control adapter there (or move the spec's); 0 = any free port */
+  readonly controlPort?: number;
+  /** `--watch`: reload when a capability file changes */
+  readonly watch?: boolean;
+  /** how long an old generation's calls may run after a reload before its upstream pools close (default: the call deadline + 1 s) */
+  readonly retireAfterMs?: number;
 }
 
 export interface StartedAdapter {
-  readonly type: 'rest' | 'mcp' | 'skill';
+  readonly type: 'rest' | 'mcp' | 'skill' | 'control';
   readonly namespace: string;
   readonly file: string;
-  /** http://host:port (REST) or http://host:port/mcp (MCP), or 'stdio' */
+  /** http://host:port (REST, skill, control) or http://host:port/mcp (MCP), or 'stdio' */
   readonly url: string;
   readonly routes: readonly string[];
   readonly tools: readonly string[];
 }
 
 export interface Runtime {
+  /** the generation serving now: they change on reload */
   readonly models: readonly CapabilityModel[];
   readonly adapters: readonly StartedAdapter[];
   readonly warnings: readonly Diagnostic[];
+  /**
+   * Loads and validates the files again; if they are valid, new requests are served by the new model
+   * (running ones finish on the old), else the old model serves on and the outcome says why.
+   */
+  reload(trigger?: 'control' | 'signal' | 'watch'): Promise<ReloadOutcome>;
   /**
    * Stop accepting, close idle and half-received connections, let running calls finish for up to
    * `drainMs` (default 10 s; then each gets a 503), close the upstream pools.
@@ -69,166 +82,190 @@ export interface Runtime {
 }
 
 export { RuntimeError };
+export type { ReloadOutcome };
 
 export const DEFAULT_DRAIN_MS = 10_000;
 
 /** What one MCP tool result may carry (probe F9): an agent's context is smaller still; memory per call stays bounded. */
-export const DEFAULT_MCP_MAX_RESULT_BYTES = 1024 * 1024;
+export { DEFAULT_MCP_MAX_RESULT_BYTES } from './serve/generation.js';
 /** Time a client has to send a whole request, headers and body (probe F6); `--request-timeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** Error details name the upstream origin on loopback adapters (the operator is the caller) and not elsewhere. */
-function hidesUpstream(options: ServeOptions, host: string): boolean {
-  return options.upstreamInErrors === undefined ? !isLoopback(host) : options.upstreamInErrors === 'hide';
-}
-
 export async function startRuntime(options: ServeOptions): Promise<Runtime> {
-  const repeated = repeatedFile(options.files);
-  if (repeated) throw new RuntimeError('NR_ERR_FILE_REPEATED', repeatedMessage(repeated));
-  const loaded = options.files.map((file) => ({ file, ...loadCapability(file, { strict: options.strict ?? false, ...(options.env ? { env: options.env } : {}) }) }));
+  const loaded = loadFiles(options);
   const models = loaded.map((l) => l.model);
-  const clashes = crossFileNamespaces(models);
-  if (clashes.length) throw new CapabilityLoadError(clashes);
-  checkOverrides(models, options);
-  checkCrossFilePorts(models, options);
 
   const usesStdio = models.some((m) => m.exposes.some((a) => a.type === 'mcp' && a.transport === 'stdio'));
   const log = options.logLevel === 'silent' ? undefined : logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout));
-  const logger = log === undefined ? false : { level: options.logLevel ?? 'info', stream: log.stream };
+  const level = options.logLevel ?? 'info';
+  const logger = log === undefined ? false : { level, stream: log.stream };
+  const runtimeLog = log ? pino({ level }, log.stream as pino.DestinationStream) : undefined;
   // at debug and trace each upstream attempt is a line of its own
-  const upstreamLog = log !== undefined && (options.logLevel === 'debug' || options.logLevel === 'trace') ? pino({ level: 'debug' }, log.stream as pino.DestinationStream) : undefined;
-  const onUpstreamAttempt = upstreamLog ? (a: UpstreamAttempt) => upstreamLog.debug(a, 'upstream') : undefined;
+  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug(line, 'upstream')) : undefined;
 
-  const apps: FastifyInstance[] = [];
-  const stopWatching = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
-  const drains: Drain[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  const adapters: StartedAdapter[] = [];
+  const control = controlAdapter(models, options);
+  const telemetry = control?.observability.enabled && (control.observability.metrics || control.observability.traces)
+    ? new Telemetry({ metrics: control.observability.metrics, ...(control.observability.traces ? { traces: control.observability.traces } : {}) })
+    : undefined;
+  const slots = new SlotTable({ ports: options.ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, quietListen: options.logLevel !== 'silent' });
+  const deps: GenerationDeps = { options, logger, slots, ...(upstreamLog ? { upstreamLog } : {}), ...(telemetry ? { telemetry } : {}) };
+  const stopWatchingLoop = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
+
+  let current: Generation;
   try {
-    for (const model of models) {
-      const invoker = new Invoker(model, { ...DEFAULT_INVOKER_OPTIONS, ...options.invoker, ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}), ...(onUpstreamAttempt ? { onUpstreamAttempt } : {}) });
-      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES };
-      closers.push(() => invoker.close());
-      const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();
-      for (const adapter of model.exposes) {
-        const auth = prepareInboundAuth(adapter.namespace, adapter.authentication, model.variables);
-        if (adapter.type === 'skill') {
-          const host = options.host ?? adapter.address;
-          const app = buildSkillApp(adapter, { logger, host, ...(auth ? { auth } : {}), endpointOf: (ns) => endpoints.get(ns), operationOf: restOperationLookup(model.exposes) });
-          adapters.push(await listen(app, adapter, model.file, options, apps, drains));
-        } else if (adapter.type === 'rest') {
-          const host = options.host ?? adapter.address;
-          const app = buildRestApp(adapter, invoker, { logger, host, hideUpstream: hidesUpstream(options, host), ...(auth ? { auth } : {}) });
-          const started = await listen(app, adapter, model.file, options, apps, drains);
-          endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: started.url });
-          adapters.push(started);
-        } else if (adapter.type === 'mcp' && adapter.transport === 'http') {
-          const host = options.host ?? adapter.address;
-          const app = buildMcpApp(adapter, invoker, { logger, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, limits: { ...resultLimits, hideUpstream: hidesUpstream(options, host) }, host, ...(auth ? { auth } : {}) });
-          const started = await listen(app, adapter, model.file, options, apps, drains);
-          endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: started.url });
-          adapters.push(started);
-        } else if (adapter.type === 'mcp') {
-          const { createMcpServer, serveStdio } = await import('./expose/mcp/protocol.js');
-          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits), model.info.label ?? adapter.namespace, VERSION);
-          await serveStdio(server);
-          closers.push(() => server.close());
-          adapters.push({ type: 'mcp', namespace: adapter.namespace, file: model.file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });
-        }
-      }
-    }
+    current = await buildGeneration(loaded, deps, true);
+    current.activate();
   } catch (e) {
-    await Promise.allSettled(apps.map((a) => a.close()));
-    await Promise.allSettled(closers.map((c) => c()));
-    stopWatching();
+    await slots.close(0);
+    stopWatchingLoop();
+    telemetry?.close();
     log?.flush();
     throw e;
   }
-
+  const stdio = current.stdio;
+  const retiring = new Set<Generation>();
+  const retireAfterMs = options.retireAfterMs ?? (options.invoker?.deadlineMs ?? 60_000) + 1_000;
+  const reloads = { count: 0, inProgress: false } as { count: number; inProgress: boolean; lastAt?: string; lastError?: ReloadReport['lastError'] };
+  let controlStarted: StartedAdapter | undefined;
   let closing: Promise<void> | undefined;
+
+  const countActive = (gen: Generation, by: number) => {
+    for (const m of gen.models) telemetry?.capabilitiesActive.add({ 'naftiko.capability': m.info.label ?? m.file }, by);
+  };
+  countActive(current, 1);
+
+  let queue: Promise<ReloadOutcome> = Promise.resolve({ ok: true, reloads: 0, files: [] });
+  const reload = (trigger: 'control' | 'signal' | 'watch' = 'control'): Promise<ReloadOutcome> =>
+    (queue = queue.then(() => reloadOnce(trigger), () => reloadOnce(trigger)));
+
+  async function reloadOnce(trigger: string): Promise<ReloadOutcome> {
+    if (closing) return { ok: false, status: 503, code: 'NR_ERR_RELOAD_REFUSED', detail: 'the server is shutting down' };
+    if (stdio.length) return refuse(409, 'NR_ERR_RELOAD_UNSUPPORTED', 'an MCP adapter on stdio is served; a process with one stdin cannot swap it (restart instead)');
+    reloads.inProgress = true;
+    try {
+      let next: Generation;
+      try {
+        const fresh = loadFiles(options);
+        if (JSON.stringify(controlAdapter(fresh.map((l) => l.model), options)) !== JSON.stringify(control)) {
+          runtimeLog?.warn({ code: 'NR_WARN_CONTROL_CHANGED' }, 'the control adapter changed in the files; its new settings take effect at the next start');
+        }
+        next = await buildGeneration(fresh, deps, false);
+      } catch (e) {
+        const [status, detail] = e instanceof CapabilityLoadError
+          ? [422, e.diagnostics.map((d) => formatDiagnostic(d)).join('\n')]
+          : e instanceof RuntimeError ? [409, `${e.message} [${e.code}]`] : [500, `${(e as Error).message} [NR_ERR_INTERNAL]`];
+        return refuse(status, 'NR_ERR_RELOAD_REFUSED', `the files were not reloaded; the running model serves on: ${detail}`);
+      }
+      const previous = current;
+      // one synchronous swap: every adapter's next request sees the new model
+      next.activate();
+      current = next;
+      countActive(previous, -1);
+      countActive(next, 1);
+      retiring.add(previous);
+      setTimeout(() => {
+        if (retiring.delete(previous)) void previous.retire();
+      }, retireAfterMs).unref();
+      const served = new Set([...next.adapters.map((a) => a.namespace), ...(controlStarted ? [CONTROL_NAMESPACE] : [])]);
+      void slots.releaseUnused(served, DEFAULT_DRAIN_MS);
+      reloads.count++;
+      reloads.lastAt = new Date().toISOString();
+      delete reloads.lastError;
+      runtimeLog?.info({ trigger, reloads: reloads.count, files: options.files }, 'reloaded');
+      return { ok: true, reloads: reloads.count, files: options.files };
+    } finally {
+      reloads.inProgress = false;
+    }
+  }
+
+  function refuse(status: number, code: string, detail: string): ReloadOutcome {
+    reloads.lastError = { at: new Date().toISOString(), code, detail };
+    runtimeLog?.error({ code }, detail);
+    return { ok: false, status, code, detail };
+  }
+
+  const source: ControlSource = {
+    adapters: (): AdapterReport[] => {
+      const listening = slots.listening();
+      return [...current.adapters, ...(controlStarted ? [controlStarted] : [])].map((a) => ({
+        type: a.type, namespace: a.namespace, url: a.url,
+        ...(a.url.startsWith('http') ? { port: Number(new URL(a.url).port) } : {}),
+        state: a.url === 'stdio' || listening.has(a.namespace) ? 'started' : 'stopped',
+      }));
+    },
+    capabilities: () => current.models.map((m) => ({ label: m.info.label ?? m.file, specVersion: m.version, file: m.file })),
+    ready: () => !reloads.inProgress && !closing && source.adapters().every((a) => a.state === 'started'),
+    reloads: () => ({ ...reloads }),
+    upstreams: () => current.upstreams(),
+    reload,
+  };
+
+  if (control) {
+    try {
+      const host = options.host ?? control.address;
+      const ownerModel = models.find((m) => m.exposes.some((a) => a.type === 'control'));
+      const owner = ownerModel?.file ?? '--control-port';
+      const auth = prepareInboundAuth(control.namespace, control.authentication, ownerModel?.variables ?? new Map());
+      const slot = slots.stage(control, owner, host);
+      const app = buildControlApp(control, { logger, host, source, serverFor: slot.serverFor, ...(auth ? { auth } : {}), ...(telemetry ? { telemetry } : {}) });
+      const url = await slot.start(app);
+      slot.activate();
+      controlStarted = { type: 'control', namespace: control.namespace, file: owner, url, routes: controlRoutes(control, telemetry, stdio.length === 0), tools: [] };
+    } catch (e) {
+      await slots.close(0);
+      await current.retire();
+      stopWatchingLoop();
+      telemetry?.close();
+      log?.flush();
+      throw e;
+    }
+  }
+
+  const stopWatchingFiles = options.watch ? watchFiles(options.files, () => void reload('watch'), (e) => runtimeLog?.warn({ err: e }, 'watching the capability files failed')) : () => {};
+
   return {
-    models,
-    adapters,
-    warnings: loaded.flatMap((l) => l.warnings),
+    get models() {
+      return current.models;
+    },
+    get adapters() {
+      return [...current.adapters, ...(controlStarted ? [controlStarted] : [])];
+    },
+    get warnings() {
+      return current.warnings;
+    },
+    reload,
     close: (drainMs = DEFAULT_DRAIN_MS) =>
       (closing ??= (async () => {
-        // stop accepting; idle and half-received connections go at once, running calls get until the deadline
-        const closed = apps.map((a) => a.close());
-        await Promise.all(drains.map((d) => d.begin(drainMs)));
-        await Promise.allSettled(closed);
-        await Promise.allSettled(closers.map((c) => c()));
-        stopWatching();
+        stopWatchingFiles();
+        await slots.close(drainMs);
+        await Promise.allSettled([current.retire(), ...[...retiring].map((g) => g.retire()), ...stdio.map((s) => s.close())]);
+        retiring.clear();
+        stopWatchingLoop();
+        telemetry?.close();
         log?.flush();
       })()),
   };
 }
 
-async function listen(app: FastifyInstance, adapter: RestAdapter | McpAdapter | SkillAdapter, file: string, options: ServeOptions, apps: FastifyInstance[], drains: Drain[]): Promise<StartedAdapter> {
-  const host = options.host ?? adapter.address;
-  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  app.server.requestTimeout = requestTimeout;
-  app.server.headersTimeout = Math.min(requestTimeout, 10_000);
-  const drain = trackRequests(app);
-  const port = options.ports?.get(adapter.namespace) ?? adapter.port!;
-  // fastify logs "Server listening at …" as JSON at info, which would interleave with the human startup
-  // table (it names every address already): that one message is held back, later logs are unchanged
-  const level = app.log.level;
-  const holdBack = options.logLevel !== 'silent' && ['info', 'debug', 'trace'].includes(level);
-  if (holdBack) app.log.level = 'warn';
-  try {
-    await app.listen({ host, port });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new RuntimeError('NR_ERR_PORT_IN_USE', `${file}: adapter "${adapter.namespace}" cannot listen on ${host}:${port}: the port is already in use (choose another with --port ${adapter.namespace}=PORT)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new RuntimeError('NR_ERR_ADDRESS_UNAVAILABLE', `${file}: adapter "${adapter.namespace}" cannot listen on ${host}: no such local address (use --host 127.0.0.1)`);
-    if (code === 'EACCES') throw new RuntimeError('NR_ERR_PORT_DENIED', `${file}: adapter "${adapter.namespace}" may not listen on port ${port} (privileged); choose another with --port ${adapter.namespace}=PORT`);
-    throw e;
-  } finally {
-    if (holdBack) app.log.level = level;
-  }
-  apps.push(app);
-  drains.push(drain);
-  const addr = app.server.address();
-  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  const base = `http://${shownHost}:${actualPort}`;
-  if (adapter.type === 'rest') {
-    return { type: 'rest', namespace: adapter.namespace, file, url: base, routes: adapter.operations.map((o) => `${o.method} ${o.path}`), tools: [] };
-  }
-  if (adapter.type === 'skill') {
-    return { type: 'skill', namespace: adapter.namespace, file, url: base, routes: ['GET /skills', ...adapter.skills.map((s) => `GET /skills/${s.name}`)], tools: [] };
-  }
-  return { type: 'mcp', namespace: adapter.namespace, file, url: `${base}/mcp`, routes: [], tools: adapter.tools.map((t) => t.name) };
+/** The control adapter of the files (at most one: the loader checks), or the one --control-port asks for. */
+function controlAdapter(models: readonly CapabilityModel[], options: ServeOptions): ControlAdapter | undefined {
+  const declared = models.flatMap((m) => m.exposes).find((a): a is ControlAdapter => a.type === 'control');
+  if (declared) return options.controlPort !== undefined ? { ...declared, port: options.controlPort } : declared;
+  if (options.controlPort === undefined) return undefined;
+  return {
+    type: 'control', namespace: CONTROL_NAMESPACE, address: DEFAULT_ADDRESS, port: options.controlPort, pointer: '--control-port',
+    management: { health: true, info: true, reload: true },
+    observability: { enabled: true, metrics: true, traces: { sampling: 1, propagation: 'w3c', bufferSize: DEFAULT_TRACE_BUFFER_SIZE } },
+  };
 }
 
-function checkOverrides(models: readonly CapabilityModel[], options: ServeOptions): void {
-  const consumes = new Set(models.flatMap((m) => m.consumes.map((c) => c.namespace)));
-  for (const [ns, url] of options.baseUris ?? []) {
-    if (!consumes.has(ns)) throw new RuntimeError('NR_ERR_CLI_UNKNOWN_NAMESPACE', `--base-uri ${ns}=…: no consumes namespace "${ns}" (known: ${[...consumes].join(', ') || 'none'})`);
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--base-uri ${ns}=${url}: not an absolute http(s) URL`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--base-uri ${ns}=${url}: only http and https are supported`);
-  }
-  const exposes = new Set(models.flatMap((m) => m.exposes.map((e) => e.namespace)));
-  for (const ns of options.ports?.keys() ?? []) {
-    if (!exposes.has(ns)) throw new RuntimeError('NR_ERR_CLI_UNKNOWN_NAMESPACE', `--port ${ns}=…: no exposes namespace "${ns}" (known: ${[...exposes].join(', ') || 'none'})`);
-  }
-}
-
-function checkCrossFilePorts(models: readonly CapabilityModel[], options: ServeOptions): void {
-  const seen = new Map<number, string>();
-  for (const m of models) {
-    for (const a of m.exposes as readonly ExposedAdapter[]) {
-      if (a.type !== 'rest' && a.type !== 'skill' && !(a.type === 'mcp' && a.transport === 'http')) continue;
-      const port = options.ports?.get(a.namespace) ?? a.port;
-      if (port === undefined || port === 0) continue;
-      const other = seen.get(port);
-      if (other) throw new RuntimeError('NR_ERR_PORT_CONFLICT', `adapters "${other}" and "${a.namespace}" both want port ${port}; give one another port with --port ${a.namespace}=PORT`);
-      seen.set(port, a.namespace);
-    }
-  }
+/** The routes the control adapter serves, for the startup table (the adapter's 404 lists the same). */
+function controlRoutes(control: ControlAdapter, telemetry: Telemetry | undefined, canReload: boolean): string[] {
+  return [
+    ...(control.management.health ? ['GET /health/live', 'GET /health/ready'] : []),
+    ...(control.management.info ? ['GET /status'] : []),
+    ...(telemetry && control.observability.metrics ? ['GET /metrics'] : []),
+    ...(telemetry?.traces ? ['GET /traces', 'GET /traces/{traceId}'] : []),
+    ...(control.management.reload && canReload ? ['POST /reload'] : []),
+  ];
 }

@@ -8,9 +8,8 @@
  * signal is a CallAbort made only when a handler asks for it (an AbortController and a per-request Set
  * together cost as much as the whole pass-through floor, BENCHMARKS.md).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { CallAbort, abortError, type CallSignal } from '../consume/call-signal.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './problem.js';
 
@@ -55,14 +54,14 @@ function running(res: TrackedResponse | undefined): res is TrackedResponse {
  * Tracks connections and the response each one serves with listeners on the Node server, not fastify
  * hooks: any fastify hook moves every request onto the slower hook path.
  */
-export function trackRequests(app: FastifyInstance): Drain {
+export function trackRequests(server: Server): Drain {
   const sockets = new Set<TrackedSocket>();
   let closing = false;
-  app.server.on('connection', (socket: TrackedSocket) => {
+  server.on('connection', (socket: TrackedSocket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  app.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     (req.socket as TrackedSocket)[kServing] = res;
   });
   const runningResponses = () => [...sockets].map((s) => s[kServing]).filter(running);
@@ -73,11 +72,11 @@ export function trackRequests(app: FastifyInstance): Drain {
       closing = true;
       // a request whose body has not fully arrived has no running call yet: it goes now
       for (const res of runningResponses()) if (!res.req.complete) res.req.socket.destroy();
-      app.server.closeIdleConnections();
+      server.closeIdleConnections();
       const started = Date.now();
       while (runningResponses().length > 0 && Date.now() - started < deadlineMs) {
         await new Promise((r) => setTimeout(r, 20));
-        app.server.closeIdleConnections();
+        server.closeIdleConnections();
       }
       for (const res of runningResponses()) {
         (callSignal(res) as CallAbort).abort(abortError('the server is shutting down'));
@@ -87,7 +86,7 @@ export function trackRequests(app: FastifyInstance): Drain {
           res.end(body);
         }
       }
-      app.server.closeAllConnections();
+      server.closeAllConnections();
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { ServerOptions } from 'node:http';
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { ServerFor } from './server-slot.js';
 
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
@@ -15,8 +16,14 @@ class OneLinePerRequest extends LogController {
   }
 }
 
-export function serverOptions(logger: FastifyServerOptions['logger'] | false, bodyLimit: number): FastifyServerOptions & { http: ServerOptions } {
+/** Node's server settings for every adapter: how often the request and headers timeouts are checked (its default, 30 s, would let a trickling client hold on that long past them; probe F6). */
+export const HTTP_SERVER_OPTIONS: ServerOptions = { connectionsCheckingInterval: 1_000 };
+
+/** `serverFor`: the adapter listens with a server naftiko-run makes (hot reload); absent, fastify makes one. */
+export function serverOptions(logger: FastifyServerOptions['logger'] | false, bodyLimit: number, serverFor?: ServerFor): FastifyServerOptions & { http: ServerOptions } {
+  const http = HTTP_SERVER_OPTIONS;
   return {
+    ...(serverFor ? { serverFactory: (handler: Parameters<ServerFor>[0]) => serverFor(handler, http) } : {}),
     logger: logger ?? false,
     logController: new OneLinePerRequest(),
     bodyLimit,
@@ -25,6 +32,6 @@ export function serverOptions(logger: FastifyServerOptions['logger'] | false, bo
     // bounds on a slow client (probe F6); the runtime sets the request and headers timeouts it was given
     requestTimeout: 30_000,
     // how often Node checks those timeouts (its default, 30 s, would let a trickling client hold on that long past them)
-    http: { connectionsCheckingInterval: 1_000 },
+    http,
   };
 }

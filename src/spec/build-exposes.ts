@@ -12,6 +12,7 @@ import { buildOutputShape, buildNamed, checkOutputPaths, isStaticOutput } from '
 import { buildSteps, type ScriptingSettings } from './build-steps.js';
 import { buildAuth } from './build-consumes.js';
 import { buildSkillAdapter } from './build-skill.js';
+import { buildControlAdapter, CONTROL_NAMESPACE } from './build-control.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1';
 
@@ -38,10 +39,11 @@ export function buildExposes(
   const namespaces = new Map<string, string>();
   entries.forEach((raw, i) => {
     const pointer = `${basePointer}/${i}`;
-    const namespace = String(raw.namespace);
+    const namespace = raw.type === 'control' ? CONTROL_NAMESPACE : String(raw.namespace);
     const first = namespaces.get(namespace);
-    if (first) ctx.error('NR_ERR_DUPLICATE_NAMESPACE', `${pointer}/namespace`, `exposes namespace "${namespace}" is already declared at ${first}`);
-    namespaces.set(namespace, `${pointer}/namespace`);
+    if (first && raw.type === 'control') ctx.error('NR_ERR_SECOND_CONTROL', `${pointer}/type`, `a capability has at most one control adapter; the first is at ${first}`);
+    else if (first) ctx.error('NR_ERR_DUPLICATE_NAMESPACE', `${pointer}/namespace`, `exposes namespace "${namespace}" is already declared at ${first}`);
+    namespaces.set(namespace, raw.type === 'control' ? `${pointer}/type` : `${pointer}/namespace`);
     const common = {
       namespace,
       address: str(raw.address) ?? DEFAULT_ADDRESS,
@@ -58,9 +60,8 @@ export function buildExposes(
       const transport = raw.transport === 'stdio' ? 'stdio' : 'http';
       const tools = buildTools(scope, raw, pointer, namespace);
       adapters.push({ ...common, type: 'mcp', transport, ...(typeof raw.port === 'number' ? { port: raw.port } : {}), tools });
-    } else {
-      ctx.warn('NR_WARN_ADAPTER_UNSUPPORTED', `${pointer}/type`, `"${String(raw.type)}" adapters are loaded but not served yet`);
-      adapters.push({ ...common, type: 'control', ...(typeof raw.port === 'number' ? { port: raw.port } : {}) });
+    } else if (raw.type === 'control') {
+      adapters.push(buildControlAdapter(ctx, raw, common, variables));
     }
   });
   // skills refer to their sibling adapters, so they are built once those exist (in declaration order)

@@ -37,7 +37,8 @@ export function crossFileNamespaces(models: readonly CapabilityModel[]): Diagnos
     const first = new Map<string, { file: string; pointer: string }>();
     for (const m of models) {
       for (const item of kind === 'exposes' ? m.exposes : m.consumes) {
-        const here = { file: m.file, pointer: `${item.pointer}/namespace` };
+        const control = 'type' in item && item.type === 'control';
+        const here = { file: m.file, pointer: `${item.pointer}/${control ? 'type' : 'namespace'}` };
         const earlier = first.get(item.namespace);
         if (!earlier) {
           first.set(item.namespace, here);
@@ -46,10 +47,15 @@ export function crossFileNamespaces(models: readonly CapabilityModel[]): Diagnos
         if (earlier.file === m.file) continue;  // the file's own check reports it
         const at = position(here.file, here.pointer);
         const was = position(earlier.file, earlier.pointer);
-        out.push({
-          severity: 'error', code: 'NR_ERR_DUPLICATE_NAMESPACE', file: here.file, ...at, pointer: here.pointer,
-          message: `${kind} namespace "${item.namespace}" is already declared in ${earlier.file}:${was.line}:${was.column}; one serve needs each namespace once (rename one)`,
-        });
+        out.push(control
+          ? {
+              severity: 'error', code: 'NR_ERR_SECOND_CONTROL', file: here.file, ...at, pointer: here.pointer,
+              message: `a control adapter is already declared in ${earlier.file}:${was.line}:${was.column}; one process serves one control adapter (remove one)`,
+            }
+          : {
+              severity: 'error', code: 'NR_ERR_DUPLICATE_NAMESPACE', file: here.file, ...at, pointer: here.pointer,
+              message: `${kind} namespace "${item.namespace}" is already declared in ${earlier.file}:${was.line}:${was.column}; one serve needs each namespace once (rename one)`,
+            });
       }
     }
   }

@@ -125,7 +125,7 @@ export type RequestBodySpec =
 
 // ───────────────────────────── exposed side ─────────────────────────────
 
-export type ExposedAdapter = RestAdapter | McpAdapter | SkillAdapter | UnservedAdapter;
+export type ExposedAdapter = RestAdapter | McpAdapter | SkillAdapter | ControlAdapter;
 
 interface AdapterBase {
   readonly namespace: string;
@@ -215,10 +215,32 @@ export type SkillTool =
       readonly instruction: string;
     };
 
-/** `exposes[]` of a type naftiko-run loads but does not serve yet (control) */
-export interface UnservedAdapter extends AdapterBase {
+/** `exposes[]` with `type: control`: health, status, metrics, traces and reload of the running process (FEATURES §15) */
+export interface ControlAdapter extends AdapterBase {
   readonly type: 'control';
-  readonly port?: number;
+  readonly port: number;
+  readonly management: ControlManagement;
+  readonly observability: Observability;
+}
+
+export interface ControlManagement {
+  /** `/health/live`, `/health/ready` (default true) */
+  readonly health: boolean;
+  /** `/status` (default false) */
+  readonly info: boolean;
+  /** `POST /reload` (default false) */
+  readonly reload: boolean;
+}
+
+export interface Observability {
+  /** false: no /metrics, no /traces, nothing measured, no trace context upstream */
+  readonly enabled: boolean;
+  /** `/metrics` */
+  readonly metrics: boolean;
+  /** absent when traces are off */
+  readonly traces?: { readonly sampling: number; readonly propagation: 'w3c' | 'b3'; readonly bufferSize: number };
+  /** `exporters.otlp.endpoint`, binds rendered */
+  readonly otlpEndpoint?: string;
 }
 
 /** A REST operation or an MCP tool: one thing a caller can invoke. */

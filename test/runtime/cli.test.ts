@@ -1,26 +1,20 @@
 /** The CLI as a user runs it: `node dist/cli.js …` (the bundle `npm run build` makes). */
 import { ensureBuilt } from '../build-dist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { CLI, Serving, type Exit } from './serving-cli.js';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SEEDED_SYNC_IDS, startPolytomicSandbox, type PolytomicSandbox } from '../../src/sandbox/polytomic-sandbox.js';
 import { CONSUMES_NS, MCP_NS, REST_NS, ROOT, call, startRecorder, tmpDir, type TmpDir } from './helpers.js';
 
-const CLI = path.join(ROOT, 'dist/cli.js');
 const DEMO = path.join(ROOT, 'dist/demo.js');
 const CAPABILITY = 'capabilities/bulksync.yaml';
 const TOKEN = 'cli-token';
 /** explicit: nothing from the machine's environment but PATH */
 const ENV = { PATH: process.env.PATH ?? '', POLYTOMIC_API_KEY: TOKEN };
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 function runCli(args: readonly string[], env: Record<string, string> = ENV): Promise<Exit> {
   return new Promise((resolve) => {
@@ -31,35 +25,6 @@ function runCli(args: readonly string[], env: Record<string, string> = ENV): Pro
   });
 }
 
-/** A serving CLI: output so far, a wait for text to appear, and the exit. */
-class Serving {
-  stdout = '';
-  stderr = '';
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exit>;
-  constructor(args: readonly string[], env: Record<string, string> = ENV, script = CLI) {
-    this.child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
-  }
-  /** resolves with stdout once `re` matches it; rejects if the process exits first */
-  async waitFor(re: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.stdout);
-      if (m) return m;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`CLI exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${re}:\n${this.stdout}\n${this.stderr}`);
-      if (Date.now() > until) throw new Error(`CLI did not print ${re} within ${ms} ms:\n${this.stdout}\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  stop(): Promise<Exit> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
-
 const lines = (s: string) => s.trim().split('\n').filter((l) => l.trim() !== '');
 
 describe('naftiko-run CLI', () => {
@@ -67,7 +32,7 @@ describe('naftiko-run CLI', () => {
   let dir: TmpDir;
   const serving: Serving[] = [];
   const serve = (args: readonly string[], env?: Record<string, string>, script?: string) => {
-    const s = new Serving(args, env, script);
+    const s = new Serving(args, env ?? ENV, script);
     serving.push(s);
     return s;
   };

@@ -346,7 +346,7 @@ describe('orchestrated operations', () => {
     const file = dir.write(`cap-${script}.yaml`, CAPABILITY(upstream.url).replace('{{SCRIPT_FILE}}', script));
     const runtime = await startRuntime({
       files: [file],
-      ports: new Map([['api', 0], ['tools', 0]]),
+      ports: new Map([['api', 0], ['tools', 0], ['control', 0]]),
       logLevel: 'silent',
       env: {},
       ...(invoker ? { invoker } : {}),

@@ -11,8 +11,10 @@ import { overloaded, overloadedJsonRpc } from '../load-shedding.js';
 import type { ResultLimits } from './tool-result.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { serverOptions } from '../logging.js';
+import type { ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
+import { mcpOperation, observeRequests, type RequestObservation } from '../observe-requests.js';
 
 export interface McpAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -23,15 +25,20 @@ export interface McpAdapterOptions {
   readonly host: string;
   /** the adapter's inbound `authentication`, prepared; it guards every MCP method */
   readonly auth?: PreparedInboundAuth;
+  /** metrics and spans per request (a control adapter is served) */
+  readonly observe?: RequestObservation;
+  /** the server to listen with (hot reload); default: one of its own */
+  readonly serverFor?: ServerFor;
 }
 
 /** JSON-RPC request bodies larger than this are refused (413, JSON-RPC -32600). */
 const MCP_BODY_LIMIT = 4 * 1024 * 1024;
 
 export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpAdapterOptions): FastifyInstance {
-  const app = Fastify(serverOptions(options.logger, MCP_BODY_LIMIT));
+  const app = Fastify(serverOptions(options.logger, MCP_BODY_LIMIT, options.serverFor));
   installJsonParser(app);
-  const tools = compileTools(adapter, invoker, options.limits);
+  const tools = compileTools(adapter, invoker, options.limits, options.observe?.telemetry);
+  if (options.observe) observeRequests(app, options.observe, 'mcp', mcpOperation(new Set(tools.keys())));
   const checkOrigin = isLoopback(options.host);
 
   app.addHook('onRequest', async (req, reply) => {

@@ -10,6 +10,7 @@ import { InvokeError } from '../../consume/errors.js';
 import { toolDefinition } from './tool-schema.js';
 import { errorResult, toolResult, type ResultLimits } from './tool-result.js';
 import type { CallSignal } from '../../consume/call-signal.js';
+import type { Telemetry } from '../../observe/telemetry.js';
 
 /** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
 export const INVALID_PARAMS = -32602;
@@ -20,33 +21,31 @@ export interface ToolEntry {
 }
 
 /** Tools compiled once; shared by every per-request SDK Server (HTTP) or by the stdio server. */
-export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: ResultLimits): Map<string, ToolEntry> {
+export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: ResultLimits, telemetry?: Telemetry): Map<string, ToolEntry> {
   const tools = new Map<string, ToolEntry>();
   for (const op of adapter.tools) {
     const invoke: BoundInvocation = invoker.bind(op);
     const visibleInputs = op.inputs.filter((i) => !i.credential);  // constants are set by checkInputs, never taken from arguments
     const definition = toolDefinition(op);
     const hasOutputSchema = definition.outputSchema !== undefined;
-    tools.set(op.name, {
-      definition,
-      run: async (args, signal) => {
-        let inputs: Record<string, unknown>;
-        try {
-          inputs = checkInputs(visibleInputs, args, { fromStrings: false, unknown: 'reject' });
-        } catch (e) {
-          throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
+    const run = async (args: Record<string, unknown>, signal?: CallSignal): Promise<CallToolResult> => {
+      let inputs: Record<string, unknown>;
+      try {
+        inputs = checkInputs(visibleInputs, args, { fromStrings: false, unknown: 'reject' });
+      } catch (e) {
+        throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
+      }
+      try {
+        return await toolResult(await invoke(inputs, signal), limits, `tool ${op.name}`, hasOutputSchema);
+      } catch (e) {
+        if (e instanceof InvokeError) {
+          if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
+          return errorResult(e, limits.hideUpstream);
         }
-        try {
-          return await toolResult(await invoke(inputs, signal), limits, `tool ${op.name}`, hasOutputSchema);
-        } catch (e) {
-          if (e instanceof InvokeError) {
-            if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
-            return errorResult(e, limits.hideUpstream);
-          }
-          throw e;
-        }
-      },
-    });
+        throw e;
+      }
+    };
+    tools.set(op.name, { definition, run: telemetry?.tracer ? (args, signal) => telemetry.inToolSpan(op.name, () => run(args, signal)) : run });
   }
   return tools;
 }

@@ -5,7 +5,7 @@
  * Origin must be local, so a web page cannot drive the adapter cross-site (probe F1).
  */
 import type { Socket } from 'node:net';
-import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ExposedOperation, RestAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
@@ -18,10 +18,12 @@ import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
 import { forwardUrls, registerForwardRoutes } from './forward-routes.js';
 import { sendProblem, sendResult } from './reply.js';
 import { serverOptions } from '../logging.js';
+import { standaloneServer, type RequestHandler, type ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
 import { callSignal } from '../drain.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 import { overloaded, sendOverloaded } from '../load-shedding.js';
+import { observeRequests, routeOperation, type RequestObservation } from '../observe-requests.js';
 
 export interface RestAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -33,6 +35,10 @@ export interface RestAdapterOptions {
   readonly auth?: PreparedInboundAuth;
   /** error details say `upstream` instead of the upstream's origin (`--upstream-in-errors`) */
   readonly hideUpstream?: boolean;
+  /** metrics and spans per request (a control adapter is served) */
+  readonly observe?: RequestObservation;
+  /** the server to listen with (hot reload); default: one of its own */
+  readonly serverFor?: ServerFor;
 }
 
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
@@ -44,12 +50,13 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     // On a loopback address Host and Origin must name this machine (probe F1); while the event loop lags
     // new requests are shed. Checked before fastify sees the request: an onRequest hook would put every
     // request on fastify's slower hook path.
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => guardedServer(handler, base.http, isLoopback(options.host)),
+    serverFactory: (handler: RequestHandler) => (options.serverFor ?? standaloneServer)(guarded(handler, isLoopback(options.host)), base.http),
   });
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
+  if (options.observe) observeRequests(app, options.observe, 'rest', routeOperation);
 
   installInboundAuth(app, options.auth);
 
@@ -61,7 +68,7 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     const urls = forward ? forwardUrls(forward) : [toFastifyPath(op.path!)];
     for (const url of urls) {
       methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
-      app.route({ method: op.method!, url, handler: operationHandler(op, invoker, options.auth, forward !== undefined) });
+      app.route({ method: op.method!, url, config: { operationId: `${op.path} ${op.method}` }, handler: operationHandler(op, invoker, options.auth, forward !== undefined) });
     }
   }
   // A resource with both operations and `forward`: the forward takes every method the operations do not.
@@ -137,17 +144,15 @@ function unsupportedTypeDetail(req: FastifyRequest): string {
   return `operation routes take JSON request bodies only (Content-Type: application/json)${type ? `; got ${JSON.stringify(type.split(';')[0]!.trim())}` : '; the body has no Content-Type'}`;
 }
 
-function guardedServer(handler: (req: IncomingMessage, res: ServerResponse) => void, httpOptions: ServerOptions, localOnly: boolean): Server {
-  const server = createServer(httpOptions, (req, res) => {
+function guarded(handler: RequestHandler, localOnly: boolean): RequestHandler {
+  return (req, res) => {
     if (overloaded()) return sendOverloaded(req, res);
     if (!localOnly || isLocalRequest(req.headers.host, req.headers.origin)) return handler(req, res);
     const body = JSON.stringify(problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
       'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', (req.url ?? '/').split('?')[0]));
     req.resume();
     res.writeHead(403, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
-  });
-  server.keepAliveTimeout = 72_000;
-  return server;
+  };
 }
 
 function bodyErrorDetail(err: Error & { code?: string }): string {

@@ -16,11 +16,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { ExposedAdapter, ExposedSkill, SkillAdapter } from '../../spec/model.js';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from '../problem.js';
 import { serverOptions } from '../logging.js';
+import type { ServerFor } from '../server-slot.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 import { SkillFilesError, contentTypeHeader, decodeSegments, isCompressed, listSkillFiles, mediaTypeOf, openSkillFile, type SkillFile } from './files.js';
 import { generateSkillMd, type ToolView } from './skill-md.js';
 import { ZipLimitError, zipStream, type ZipEntry } from './zip.js';
+import { observeRequests, routeOperation, type RequestObservation } from '../observe-requests.js';
 
 export interface SkillEndpoint {
   readonly mode: 'mcp' | 'rest';
@@ -38,6 +40,10 @@ export interface SkillAppOptions {
   readonly host?: string;
   /** the adapter's inbound `authentication`, prepared; it guards every route */
   readonly auth?: PreparedInboundAuth;
+  /** metrics and spans per request (a control adapter is served) */
+  readonly observe?: RequestObservation;
+  /** the server to listen with (hot reload); default: one of its own */
+  readonly serverFor?: ServerFor;
 }
 
 const ALLOW = 'GET, HEAD';
@@ -61,13 +67,14 @@ export function restOperationLookup(adapters: readonly ExposedAdapter[]): (names
 
 export function buildSkillApp(adapter: SkillAdapter, options: SkillAppOptions): FastifyInstance {
   const app = Fastify({
-    ...serverOptions(options.logger, 1024),
+    ...serverOptions(options.logger, 1024, options.serverFor),
     exposeHeadRoutes: false,
     // a malformed %-escape in the path is the only router error a GET can cause
     frameworkErrors: (err, req, reply) => {
       void sendProblem(reply, problem('NR_ERR_BAD_PATH', 400, 'Bad path', `the request path is not a valid URL path (${err.message})`, pathOf(req)));
     },
   });
+  if (options.observe) observeRequests(app, options.observe, 'skill', routeOperation);
   if (options.host !== undefined && isLoopback(options.host)) {
     // a web page the operator visits must not read the skill files through DNS rebinding
     app.addHook('onRequest', async (req, reply) => {

@@ -1,0 +1,79 @@
+/**
+ * Inbound requests as metrics and spans: each answered (or abandoned) request is counted with its
+ * adapter, operation and status; with tracing on, it runs inside a server span (`rest.request`,
+ * `mcp.request`, `skill.request`) that continues the caller's trace context. Installed only when
+ * observability is on, so the default configuration stays on fastify's hook-free path.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdapterKind, Telemetry } from '../observe/telemetry.js';
+import type { Span } from '../observe/tracer.js';
+
+const SPAN = Symbol('naftiko.span');
+type Traced = FastifyRequest & { [SPAN]?: Span };
+
+/** What an adapter needs to report its requests: the telemetry, and the capability's label for spans. */
+export interface RequestObservation {
+  readonly telemetry: Telemetry;
+  readonly capability: string;
+}
+
+/** How a request's `naftiko.operation.id` label is found (bounded: never a raw caller-chosen string). */
+export type OperationOf = (req: FastifyRequest) => string;
+
+export function observeRequests(app: FastifyInstance, { telemetry, capability }: RequestObservation, kind: AdapterKind, operationOf: OperationOf): void {
+  const tracer = telemetry.tracer;
+  if (tracer) {
+    app.addHook('onRequest', (req, _reply, done) => {
+      const span = tracer.startServer(`${kind}.request`, { 'naftiko.adapter.type': kind, 'http.request.method': req.method, 'naftiko.capability': capability }, req.headers);
+      (req as Traced)[SPAN] = span;
+      tracer.run(span, done);
+    });
+  }
+  const finish = (req: FastifyRequest, status: number, seconds: number) => {
+    const operation = operationOf(req);
+    telemetry.request(kind, operation, status, seconds);
+    const span = (req as Traced)[SPAN];
+    if (span) {
+      span.setAttribute('naftiko.operation.id', operation);
+      span.setAttribute('http.response.status_code', status);
+      span.setStatus(status >= 500 || status === 499 ? 'ERROR' : 'OK');
+      span.end();
+    }
+  };
+  app.addHook('onResponse', (req, reply, done) => {
+    finish(req, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  // a caller that went away: counted as 499, as the log says
+  app.addHook('onRequestAbort', (req, done) => {
+    finish(req, 499, 0);
+    done();
+  });
+}
+
+/** REST and skill adapters: the route's declared operation id, else its URL pattern; unmatched requests share one label. */
+export function routeOperation(req: FastifyRequest): string {
+  const config = req.routeOptions.config as { operationId?: string } | undefined;
+  if (config?.operationId) return config.operationId;
+  return req.routeOptions.url ? `${req.routeOptions.url} ${req.method}` : 'unmatched';
+}
+
+const MCP_METHODS = new Set([
+  'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/read', 'resources/templates/list', 'prompts/list', 'prompts/get',
+  'completion/complete', 'logging/setLevel', 'server/discover', 'notifications/initialized', 'notifications/cancelled',
+]);
+
+/** MCP: the JSON-RPC method, or the tool name of a `tools/call` (only names the adapter serves). */
+export function mcpOperation(tools: ReadonlySet<string>): OperationOf {
+  return (req) => {
+    const body = req.body as { method?: unknown; params?: { name?: unknown } } | unknown[] | undefined;
+    if (Array.isArray(body)) return 'batch';
+    const method = typeof body?.method === 'string' ? body.method : undefined;
+    if (method === undefined) return req.method === 'POST' ? 'invalid' : req.method;
+    if (method === 'tools/call') {
+      const name = body?.params?.name;
+      return typeof name === 'string' && tools.has(name) ? name : 'tools/call';
+    }
+    return MCP_METHODS.has(method) ? method : 'other';
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * One generation of a served capability set: the loaded models, an Invoker per capability and a
+ * fastify app per adapter, on server slots that outlive it. Built at start and again on each reload;
+ * `activate` makes it the one new requests reach, `retire` releases it once its calls are done.
+ */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { CapabilityModel, McpAdapter, RestAdapter, SkillAdapter } from '../spec/model.js';
+import type { Diagnostic } from '../spec/diagnostics.js';
+import { DEFAULT_INVOKER_OPTIONS, Invoker } from '../invoke/invoker.js';
+import { buildRestApp } from '../expose/rest/rest-adapter.js';
+import { buildMcpApp } from '../expose/mcp/mcp-adapter.js';
+import { compileTools } from '../expose/mcp/tools.js';
+import { buildSkillApp, restOperationLookup } from '../expose/skill/skill-adapter.js';
+import { prepareInboundAuth } from '../expose/inbound-auth.js';
+import { combineObservers, type UpstreamObserver, type UpstreamState } from '../consume/pools.js';
+import type { Telemetry } from '../observe/telemetry.js';
+import { isLoopback } from '../expose/local-origin.js';
+import { VERSION } from '../version.js';
+import type { ServeOptions, StartedAdapter } from '../runtime.js';
+import type { SlotTable, StagedSlot } from './slots.js';
+
+export interface Loaded {
+  readonly file: string;
+  readonly model: CapabilityModel;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** What every generation of one runtime shares. */
+export interface GenerationDeps {
+  readonly options: ServeOptions;
+  readonly logger: FastifyServerOptions['logger'] | false;
+  /** the debug log's line per upstream attempt */
+  readonly upstreamLog?: UpstreamObserver;
+  readonly telemetry?: Telemetry;
+  readonly slots: SlotTable;
+}
+
+export interface Generation {
+  readonly models: readonly CapabilityModel[];
+  readonly warnings: readonly Diagnostic[];
+  readonly adapters: readonly StartedAdapter[];
+  /** the stdio MCP adapters' servers: a process has one stdin, so they are not rebuilt on reload */
+  readonly stdio: readonly { close(): Promise<void> }[];
+  /** every upstream origin's breaker, limit and sockets */
+  upstreams(): UpstreamState[];
+  /** new requests reach this generation's apps from now on */
+  activate(): void;
+  /** releases the invokers and stops watching their upstreams; for a generation no request reaches any more */
+  retire(): Promise<void>;
+}
+
+export const DEFAULT_MCP_MAX_RESULT_BYTES = 1024 * 1024;
+
+/** Error details name the upstream origin on loopback adapters (the operator is the caller) and not elsewhere. */
+function hidesUpstream(options: ServeOptions, host: string): boolean {
+  return options.upstreamInErrors === undefined ? !isLoopback(host) : options.upstreamInErrors === 'hide';
+}
+
+/**
+ * Builds the apps of `loaded` on their slots (a new one listens; an existing one is only made ready),
+ * without serving them: on failure everything built is released and the previous generation serves on.
+ * `withStdio`: the first generation also starts the stdio MCP adapters.
+ */
+export async function buildGeneration(loaded: readonly Loaded[], deps: GenerationDeps, withStdio: boolean): Promise<Generation> {
+  const { options, logger, telemetry } = deps;
+  const invokers: Invoker[] = [];
+  const unwatch: (() => void)[] = [];
+  const staged: StagedSlot[] = [];
+  const apps: FastifyInstance[] = [];
+  const adapters: StartedAdapter[] = [];
+  const stdio: { close(): Promise<void> }[] = [];
+  const observer = combineObservers([deps.upstreamLog, telemetry]);
+  try {
+    for (const { model, file } of loaded) {
+      const invoker = new Invoker(model, {
+        ...DEFAULT_INVOKER_OPTIONS, ...options.invoker,
+        ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}),
+        ...(observer ? { upstreamObserver: observer } : {}),
+        ...(telemetry ? { stepObserver: telemetry } : {}),
+      });
+      invokers.push(invoker);
+      if (telemetry) unwatch.push(telemetry.watchUpstreams(() => invoker.pools.states()));
+      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES };
+      const observe = telemetry ? { telemetry, capability: model.info.label ?? model.file } : undefined;
+      const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();
+      for (const adapter of model.exposes) {
+        if (adapter.type === 'control') continue;  // one per process, served by the runtime itself
+        if (adapter.type === 'mcp' && adapter.transport === 'stdio') {
+          if (!withStdio) continue;
+          const { createMcpServer, serveStdio } = await import('../expose/mcp/protocol.js');
+          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION);
+          await serveStdio(server);
+          stdio.push(server);
+          adapters.push({ type: 'mcp', namespace: adapter.namespace, file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });
+          continue;
+        }
+        const host = options.host ?? adapter.address;
+        const auth = prepareInboundAuth(adapter.namespace, adapter.authentication, model.variables);
+        const slot = deps.slots.stage(adapter, file, host);
+        staged.push(slot);
+        const common = { logger, host, serverFor: slot.serverFor, ...(auth ? { auth } : {}), ...(observe ? { observe } : {}) };
+        let app: FastifyInstance;
+        if (adapter.type === 'skill') {
+          app = buildSkillApp(adapter, { ...common, endpointOf: (ns) => endpoints.get(ns), operationOf: restOperationLookup(model.exposes) });
+        } else if (adapter.type === 'rest') {
+          app = buildRestApp(adapter, invoker, { ...common, hideUpstream: hidesUpstream(options, host) });
+        } else {
+          app = buildMcpApp(adapter, invoker, { ...common, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, limits: { ...resultLimits, hideUpstream: hidesUpstream(options, host) } });
+        }
+        apps.push(app);
+        const url = await slot.start(app);
+        if (adapter.type === 'rest') endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: url });
+        if (adapter.type === 'mcp') endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: `${url}/mcp` });
+        adapters.push(started(adapter, file, url));
+      }
+    }
+  } catch (e) {
+    for (const s of staged) s.abandon();
+    for (const u of unwatch) u();
+    await Promise.allSettled([...invokers.map((i) => i.close()), ...stdio.map((s) => s.close())]);
+    throw e;
+  }
+  return {
+    models: loaded.map((l) => l.model),
+    warnings: loaded.flatMap((l) => l.warnings),
+    adapters,
+    stdio,
+    upstreams: () => invokers.flatMap((i) => i.pools.states()),
+    activate: () => {
+      for (const s of staged) s.activate();
+    },
+    retire: async () => {
+      for (const u of unwatch) u();
+      await Promise.allSettled(invokers.map((i) => i.close()));
+    },
+  };
+}
+
+function started(adapter: RestAdapter | McpAdapter | SkillAdapter, file: string, url: string): StartedAdapter {
+  if (adapter.type === 'rest') return { type: 'rest', namespace: adapter.namespace, file, url, routes: adapter.operations.map((o) => `${o.method} ${o.path}`), tools: [] };
+  if (adapter.type === 'skill') return { type: 'skill', namespace: adapter.namespace, file, url, routes: ['GET /skills', ...adapter.skills.map((s) => `GET /skills/${s.name}`)], tools: [] };
+  return { type: 'mcp', namespace: adapter.namespace, file, url: `${url}/mcp`, routes: [], tools: adapter.tools.map((t) => t.name) };
+}
+
