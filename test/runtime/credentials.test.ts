@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startupSummary } from '../../src/startup-summary.js';
+import { startupSummary } from '../../src/cli/startup-summary.js';
 import { SYNC_BODY, SYNC_ID } from './bulksync-cases.js';
 import {
   KEY, call, isProblem, jsonInit, mcpClient, start, startRecorder, tmpDir, type Recorder, type Started, type TmpDir,

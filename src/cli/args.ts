@@ -3,8 +3,8 @@
  * --port/--host/--base-uri/--log-level/timeout flags with the same messages.
  */
 import { parseArgs } from 'node:util';
-import { RuntimeError } from './runtime-error.js';
-import type { ServeOptions } from './runtime.js';
+import { RuntimeError } from '../runtime-error.js';
+import type { ServeOptions } from '../runtime.js';
 
 const OPTIONS = {
   'base-uri': { type: 'string', multiple: true },

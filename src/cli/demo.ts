@@ -3,15 +3,15 @@
  * Polytomic sandbox on loopback and points the capability at it (offline, no key needed); with the key
  * set it serves against the real API.
  */
-import { packagePath } from './package-root.js';
-import { startRuntime } from './runtime.js';
+import { packagePath } from '../package-root.js';
+import { startRuntime } from '../runtime.js';
 import { startupSummary } from './startup-summary.js';
 import { closeOnSignal } from './lifecycle.js';
 import { tuneHeap } from './heap-tuning.js';
-import { startPolytomicSandbox } from './sandbox/polytomic-sandbox.js';
-import { CapabilityLoadError } from './spec/diagnostics.js';
-import { RuntimeError } from './runtime-error.js';
-import { parseCliArgs, serveFlags } from './cli-args.js';
+import { startPolytomicSandbox } from '../sandbox/polytomic-sandbox.js';
+import { CapabilityLoadError } from '../spec/diagnostics.js';
+import { RuntimeError } from '../runtime-error.js';
+import { parseCliArgs, serveFlags } from './args.js';
 
 const CAPABILITY = packagePath('capabilities', 'bulksync.yaml');
 const NAMESPACE = 'polytomic-subpackage-bulksync';

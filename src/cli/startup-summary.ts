@@ -1,7 +1,7 @@
 /** The short table printed at start: adapters, addresses, routes, tools, unset variables, warnings. */
-import type { Runtime } from './runtime.js';
-import { formatDiagnostic } from './spec/diagnostics.js';
-import { variableSource } from './spec/binds.js';
+import type { Runtime } from '../runtime.js';
+import { formatDiagnostic } from '../spec/diagnostics.js';
+import { variableSource } from '../spec/binds.js';
 
 export function startupSummary(runtime: Runtime): string {
   const lines: string[] = [];

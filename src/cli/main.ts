@@ -1,14 +1,11 @@
 #!/usr/bin/env node
-/** `naftiko-run`: argument parsing, lifecycle, graceful shutdown. Nothing else. */
-import { loadCapability } from './spec/load.js';
-import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
-import type { Runtime } from './runtime.js';
-import { RuntimeError } from './runtime-error.js';
-import { closeOnSignal, reloadOnSignal } from './lifecycle.js';
-import { tuneHeap } from './heap-tuning.js';
-import { VERSION } from './version.js';
-import { parseCliArgs, serveFlags } from './cli-args.js';
-import { crossFileNamespaces, repeatedFile, repeatedMessage } from './spec/cross-file.js';
+/** `naftiko-run`: picks the command from the first word and hands it the parsed arguments. Nothing else. */
+import { VERSION } from '../version.js';
+import { parseCliArgs } from './args.js';
+import { repeatedFile, repeatedMessage } from '../spec/cross-file.js';
+import { processIo, usageError, type Io } from './io.js';
+import { validate } from './commands/validate.js';
+import { serve } from './commands/serve.js';
 
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
@@ -44,9 +41,7 @@ Environment: bind variables (e.g. POLYTOMIC_API_KEY) are read as the capability'
 NAFTIKO_RUN_HEAP_GROWTH_PERCENT caps V8's heap growth per GC (default 100, 0 = V8's default).
 Docs: README.md; error codes: docs/errors.md`;
 
-type Out = { out: (s: string) => void; err: (s: string) => void };
-
-export async function main(argv: readonly string[], io: Out = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let parsed;
   try {
     parsed = parseCliArgs(argv);
@@ -72,76 +67,7 @@ export async function main(argv: readonly string[], io: Out = { out: (s) => proc
     return 2;
   }
   if (command === 'validate') return validate(files, values.strict ?? false, io);
-
-  // the servers' modules are loaded only to serve: validate, --help and --version stay quick
-  const { startRuntime } = await import('./runtime.js');
-  const { startupSummary } = await import('./startup-summary.js');
-  let runtime: Runtime;
-  let drainMs: number | undefined;
-  try {
-    const flags = serveFlags(values, { logLevel: 'info' }, () => exposesNamespaces(files));
-    drainMs = flags.drainMs;
-    runtime = await startRuntime({ ...flags.options, files });
-  } catch (e) {
-    return reportStartFailure(e, io);
-  }
-  tuneHeap();
-  const stdio = runtime.adapters.some((a) => a.url === 'stdio');
-  (stdio ? io.err : io.out)(startupSummary(runtime));
-  const stopReloadOnHangup = reloadOnSignal(() => runtime.reload('signal'));
-  const code = await closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
-  stopReloadOnHangup();
-  return code;
-}
-
-function usageError(message: string, io: Out): number {
-  io.err(`naftiko-run: ${message} [NR_ERR_CLI_USAGE]\nRun naftiko-run --help for usage.`);
-  return 2;
-}
-
-/** The exposes namespaces of the files that load (for a usage message; load problems are reported later). */
-function exposesNamespaces(files: readonly string[]): string[] {
-  return files.flatMap((f) => {
-    try {
-      return loadCapability(f).model.exposes.map((e) => e.namespace);
-    } catch {
-      return [];
-    }
-  });
-}
-
-function validate(files: readonly string[], strict: boolean, io: Out): number {
-  const results = files.map((file) => {
-    try {
-      return { file, ...loadCapability(file, { strict }) };
-    } catch (e) {
-      return { file, error: e };
-    }
-  });
-  // each file may be fine alone and still clash with another in one serve
-  const clashes = crossFileNamespaces(results.flatMap((r) => ('model' in r && r.model ? [r.model] : [])));
-  let failed = false;
-  for (const r of results) {
-    if ('error' in r) {
-      failed = true;
-      if (r.error instanceof CapabilityLoadError) io.err(r.error.message);
-      else io.err(`${r.file}: ${(r.error as Error).message} [NR_ERR_INTERNAL]`);
-      continue;
-    }
-    for (const w of r.warnings) io.err(formatDiagnostic(w));
-    const own = clashes.filter((d) => d.file === r.model.file);
-    for (const d of own) io.err(formatDiagnostic(d));
-    if (own.length) failed = true;
-    else io.out(`OK ${r.file}`);
-  }
-  return failed ? 1 : 0;
-}
-
-function reportStartFailure(e: unknown, io: Out): number {
-  if (e instanceof CapabilityLoadError) io.err(e.message);
-  else if (e instanceof RuntimeError) io.err(`naftiko-run: ${e.message} [${e.code}]`);
-  else io.err(`naftiko-run: ${(e as Error).message} [NR_ERR_INTERNAL]`);
-  return 1;
+  return serve(files, values, io);
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
