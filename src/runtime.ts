@@ -15,6 +15,7 @@ import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { buildControlApp } from './expose/control/control-adapter.js';
 import type { AdapterReport, ControlSource, ReloadOutcome, ReloadReport } from './expose/control/status.js';
 import { Telemetry } from './observe/telemetry.js';
+import { otlpTracesUrl, startOtlpExport } from './observe/otlp-export.js';
 import { upstreamLogObserver } from './observe/upstream-log.js';
 import { CONTROL_NAMESPACE, DEFAULT_TRACE_BUFFER_SIZE } from './spec/build-control.js';
 import { DEFAULT_ADDRESS } from './spec/build-exposes.js';
@@ -104,9 +105,21 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug(line, 'upstream')) : undefined;
 
   const control = controlAdapter(models, options);
-  const telemetry = control?.observability.enabled && (control.observability.metrics || control.observability.traces)
-    ? new Telemetry({ metrics: control.observability.metrics, ...(control.observability.traces ? { traces: control.observability.traces } : {}) })
+  const env = options.env ?? process.env;
+  const observability = control?.observability;
+  // a control adapter with `observability.enabled: false` turns every kind of telemetry off, export included
+  const tracesUrl = observability?.enabled === false ? undefined : otlpTracesUrl(observability?.otlpEndpoint, env);
+  const traces = observability?.enabled ? observability.traces : undefined;
+  const telemetry = (observability?.enabled && (observability.metrics || traces)) || tracesUrl
+    ? new Telemetry({
+      metrics: observability?.enabled === true && observability.metrics,
+      ...(traces ?? tracesUrl ? { traces: traces ?? { sampling: 1, propagation: 'w3c', bufferSize: 0 } } : {}),
+    })
     : undefined;
+  const otlp = tracesUrl && telemetry?.tracer
+    ? await startOtlpExport(telemetry.tracer, { tracesUrl, serviceName: env.OTEL_SERVICE_NAME || `naftiko-${models[0]?.info.label ?? 'capability'}` })
+    : undefined;
+  if (otlp) runtimeLog?.info({ url: otlp.tracesUrl }, 'exporting traces over OTLP/HTTP');
   const slots = new SlotTable({ ports: options.ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, quietListen: options.logLevel !== 'silent' });
   const deps: GenerationDeps = { options, logger, slots, ...(upstreamLog ? { upstreamLog } : {}), ...(telemetry ? { telemetry } : {}) };
   const stopWatchingLoop = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
@@ -119,6 +132,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     await slots.close(0);
     stopWatchingLoop();
     telemetry?.close();
+    await otlp?.close(1_000);
     log?.flush();
     throw e;
   }
@@ -216,6 +230,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
       await current.retire();
       stopWatchingLoop();
       telemetry?.close();
+      await otlp?.close(1_000);
       log?.flush();
       throw e;
     }
@@ -242,6 +257,8 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
         retiring.clear();
         stopWatchingLoop();
         telemetry?.close();
+        // the spans of the last calls are sent before the process goes
+        await otlp?.close();
         log?.flush();
       })()),
   };
