@@ -9,7 +9,7 @@ import type { CapabilityModel, ControlAdapter } from './spec/model.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { InvokerOptions } from './invoke/invoker.js';
-import { logStream } from './expose/log-stream.js';
+import { logStream, type LogFormat } from './expose/log-stream.js';
 import { DEFAULT_MAX_EVENT_LOOP_LAG_MS, watchEventLoop } from './expose/load-shedding.js';
 import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { buildControlApp } from './expose/control/control-adapter.js';
@@ -17,6 +17,7 @@ import type { AdapterReport, ControlSource, ReloadOutcome, ReloadReport } from '
 import { Telemetry } from './observe/telemetry.js';
 import { otlpTracesUrl, startOtlpExport } from './observe/otlp-export.js';
 import { upstreamLogObserver } from './observe/upstream-log.js';
+import { currentRequestId } from './observe/request-id.js';
 import { CONTROL_NAMESPACE, DEFAULT_TRACE_BUFFER_SIZE } from './spec/build-control.js';
 import { DEFAULT_ADDRESS } from './spec/build-exposes.js';
 import { RuntimeError } from './runtime-error.js';
@@ -35,6 +36,8 @@ export interface ServeOptions {
   /** `--host ADDR`: overrides every adapter's address */
   readonly host?: string;
   readonly logLevel?: string;
+  /** `--log-format`: pretty lines on a terminal, JSON elsewhere (auto, the default), or either always */
+  readonly logFormat?: LogFormat;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly invoker?: Partial<InvokerOptions>;
   /** ms a client has to send a whole request (default 30 s; headers within 10 s) */
@@ -97,12 +100,12 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const models = loaded.map((l) => l.model);
 
   const usesStdio = models.some((m) => m.exposes.some((a) => a.type === 'mcp' && a.transport === 'stdio'));
-  const log = options.logLevel === 'silent' ? undefined : logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout));
+  const log = options.logLevel === 'silent' ? undefined : await logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout), options.logFormat);
   const level = options.logLevel ?? 'info';
   const logger = log === undefined ? false : { level, stream: log.stream };
   const runtimeLog = log ? pino({ level }, log.stream as pino.DestinationStream) : undefined;
   // at debug and trace each upstream attempt is a line of its own
-  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug(line, 'upstream')) : undefined;
+  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug({ reqId: currentRequestId(), ...line }, 'upstream')) : undefined;
 
   const control = controlAdapter(models, options);
   const env = options.env ?? process.env;
