@@ -36,6 +36,7 @@ Options:
   --mcp-tool-timeout MS      the most one MCP tool call may take (default: none; each upstream call has --deadline); then a tool error
   --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
   --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
+  --workers N|auto           serve with N processes sharing every port (auto: one per core; default 1)
   -h, --help                 this text
   -v, --version              the version
 
