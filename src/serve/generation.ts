@@ -10,6 +10,7 @@ import { DEFAULT_INVOKER_OPTIONS, Invoker } from '../invoke/invoker.js';
 import { buildRestApp } from '../expose/rest/rest-adapter.js';
 import { buildMcpApp } from '../expose/mcp/mcp-adapter.js';
 import { compileTools } from '../expose/mcp/tools.js';
+import { compileContent } from '../expose/mcp/content.js';
 import { buildSkillApp, restOperationLookup } from '../expose/skill/skill-adapter.js';
 import { prepareInboundAuth } from '../expose/inbound-auth.js';
 import { combineObservers, type UpstreamObserver, type UpstreamState } from '../consume/pools.js';
@@ -88,7 +89,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         if (adapter.type === 'mcp' && adapter.transport === 'stdio') {
           if (!withStdio) continue;
           const { createMcpServer, serveStdio } = await import('../expose/mcp/protocol.js');
-          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION);
+          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION, compileContent(adapter, invoker, resultLimits));
           await serveStdio(server);
           stdio.push(server);
           adapters.push({ type: 'mcp', namespace: adapter.namespace, file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });

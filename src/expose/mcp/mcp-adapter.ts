@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { McpAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { compileTools } from './tools.js';
+import { compileContent } from './content.js';
 import { overloaded, overloadedJsonRpc } from '../load-shedding.js';
 import type { ResultLimits } from './tool-result.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
@@ -38,6 +39,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   const app = Fastify(serverOptions(options.logger, MCP_BODY_LIMIT, options.serverFor));
   installJsonParser(app);
   const tools = compileTools(adapter, invoker, options.limits, options.observe?.telemetry);
+  const content = compileContent(adapter, invoker, options.limits);
   if (options.observe) observeRequests(app, options.observe, 'mcp', mcpOperation(new Set(tools.keys())));
   const checkOrigin = isLoopback(options.host);
 
@@ -62,7 +64,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'POST') acceptJsonAndStream(req.raw);
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
-    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion), req, reply);
+    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, content), req, reply);
   };
   // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
   for (const url of ['/mcp', '/']) {

@@ -10,6 +10,8 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@model
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpAdapter } from '../../spec/model.js';
 import { INVALID_PARAMS, ProtocolError, type ToolEntry } from './tools.js';
+import type { McpContent } from './content.js';
+import { contentCapabilities, registerContent } from './register-content.js';
 
 /**
  * Without this, every `new Server()` builds its own Ajv instance (a fifth of the CPU of a call, and most
@@ -20,11 +22,11 @@ const sharedValidator = new AjvJsonSchemaValidator();
 /** tools/list answers, computed once per tool table. */
 const definitions = new WeakMap<Map<string, ToolEntry>, Tool[]>();
 
-export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string): Server {
+export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string, content: McpContent = {}): Server {
   const server = new Server(
     { name, version },
     {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: false }, ...contentCapabilities(content) },
       jsonSchemaValidator: sharedValidator,
       ...(adapter.description ? { instructions: adapter.description } : {}),
     },
@@ -39,6 +41,7 @@ export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntr
     // aborted when the client cancels the request or its connection closes (probe F8)
     return tool.run(req.params.arguments ?? {}, extra.signal);
   });
+  registerContent(server, content);
   return server;
 }
 
