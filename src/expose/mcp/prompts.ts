@@ -34,7 +34,7 @@ export function compilePrompts(adapter: McpAdapter): PromptTable {
     list,
     get(name, args) {
       const render = byName.get(name);
-      if (!render) throw new ProtocolError(INVALID_PARAMS, `Unknown prompt: ${name} (prompts: ${[...byName.keys()].join(', ')})`);
+      if (!render) throw new ProtocolError(INVALID_PARAMS, `Unknown prompt: ${name} (NR_ERR_PROMPT_NOT_FOUND; prompts: ${[...byName.keys()].join(', ')})`);
       return render(args);
     },
   };
@@ -47,11 +47,11 @@ function compilePrompt(p: McpPrompt): (args: Readonly<Record<string, unknown>>) 
   return (args) => {
     const unknown = Object.keys(args).filter((k) => !declared.has(k));
     if (unknown.length) {
-      throw new ProtocolError(INVALID_PARAMS, `Invalid arguments for prompt ${p.name}: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not declared (arguments: ${[...declared].join(', ') || 'none'})`, { unknown });
+      throw new ProtocolError(INVALID_PARAMS, `Invalid arguments for prompt ${p.name}: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not declared (NR_ERR_PROMPT_ARGUMENTS; arguments: ${[...declared].join(', ') || 'none'})`, { unknown });
     }
     const missing = p.arguments.filter((a) => a.required && (args[a.name] === undefined || args[a.name] === null)).map((a) => a.name);
     if (missing.length) {
-      throw new ProtocolError(INVALID_PARAMS, `Invalid arguments for prompt ${p.name}: missing required argument${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, { missing });
+      throw new ProtocolError(INVALID_PARAMS, `Invalid arguments for prompt ${p.name}: missing required argument${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (NR_ERR_PROMPT_ARGUMENTS)`, { missing });
     }
     const values = new Map<string, string>();
     for (const name of declared) values.set(name, stringify(args[name]));

@@ -79,7 +79,7 @@ function describe(spec: { label?: string; description?: string; mimeType?: strin
 }
 
 function notFound(uri: string, detail?: string): ProtocolError {
-  return new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}${detail ? ` (${detail})` : ''}`, { uri });
+  return new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}${detail ? ` (${detail})` : ''} (NR_ERR_RESOURCE_NOT_FOUND); resources/list and resources/templates/list name what exists`, { uri });
 }
 
 /** `a://x/{id}/y` → /^a:\/\/x\/([^/?#]+)\/y$/ (a level-1 value is percent-encoded, so it holds no `/`). */
@@ -97,7 +97,7 @@ function matchUri(d: CompiledDynamic, uri: string): Record<string, string> | und
     try {
       inputs[v] = decodeURIComponent(m[i + 1]!);
     } catch {
-      throw new ProtocolError(INVALID_PARAMS, `Invalid resource URI: ${uri}: the {${v}} part ${JSON.stringify(m[i + 1])} has a malformed percent escape`, { uri });
+      throw new ProtocolError(INVALID_PARAMS, `Invalid resource URI: ${uri}: the {${v}} part ${JSON.stringify(m[i + 1])} has a malformed percent escape (NR_ERR_RESOURCE_URI_INVALID)`, { uri });
     }
   });
   return inputs;
@@ -105,7 +105,7 @@ function matchUri(d: CompiledDynamic, uri: string): Record<string, string> | und
 
 async function readStatic(spec: StaticResource, uri: string, rest: string, limits: ResultLimits): Promise<ReadResourceResult> {
   const decoded = decodeSegments(rest.split('/'));
-  if (!decoded.ok) throw new ProtocolError(INVALID_PARAMS, `Invalid resource URI: ${uri}: ${decoded.detail}`, { uri });
+  if (!decoded.ok) throw new ProtocolError(INVALID_PARAMS, `Invalid resource URI: ${uri}: ${decoded.detail} (NR_ERR_RESOURCE_URI_INVALID)`, { uri });
   const opened = await openSkillFile(spec.directory, decoded.segments);
   // a path that resolves outside the folder (a symlink) is as absent as a missing file: nothing says it exists
   if (opened.kind !== 'file') throw notFound(uri);
@@ -135,8 +135,8 @@ async function readDynamic(d: CompiledDynamic, uri: string, inputs: Record<strin
     if (result.kind === 'stream') body = (await readPrefix(result.body, result.headers, 4096, limits.maxResponseBytes, `resource ${uri}`)).bytes.toString('utf8');
     else body = JSON.stringify(result.value) ?? '';
     const step = result.step ? `step "${result.step.name}" (${result.step.call}): ` : '';
-    if (result.status === 404) throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} (${step}the upstream answered 404)`, { uri, status: 404, body });
-    throw new ProtocolError(INTERNAL_ERROR, `Resource ${uri} could not be read: ${step}upstream answered ${result.status}`, { uri, status: result.status, body });
+    if (result.status === 404) throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} (${step}the upstream answered 404) (NR_ERR_RESOURCE_NOT_FOUND)`, { uri, status: 404, body });
+    throw new ProtocolError(INTERNAL_ERROR, `Resource ${uri} could not be read: ${step}upstream answered ${result.status} (NR_ERR_RESOURCE_UPSTREAM); data.body has its answer`, { uri, code: 'NR_ERR_RESOURCE_UPSTREAM', status: result.status, body });
   }
   if (result.kind === 'value') {
     return { contents: [{ uri, mimeType: d.spec.mimeType ?? 'application/json', text: JSON.stringify(result.value) ?? 'null' }] };
