@@ -37,8 +37,7 @@ export function buildMcpResources(
       ctx.error('NR_ERR_RESOURCE_URI_TEMPLATE', `${at}/uri`, `uri ${JSON.stringify(res.uri)} of resource "${name}": ${template.reason}`);
       return;
     }
-    const uri = template.uri.replace(/\/+$/, '');
-    const uriKey = uri.replace(/\{[^}]*\}/g, '{}');
+    const uriKey = template.uri.replace(/(?<!\/)\/$/, '').replace(/\{[^}]*\}/g, '{}');
     if (uris.has(uriKey)) ctx.error('NR_ERR_DUPLICATE_RESOURCE', `${at}/uri`, `resource uri ${JSON.stringify(res.uri)} is already declared at ${uris.get(uriKey)}; a client could not tell the two apart`);
     uris.set(uriKey, `${at}/uri`);
 
@@ -48,7 +47,7 @@ export function buildMcpResources(
         return;
       }
       const directory = staticDirectory(ctx, String(res.location), `${at}/location`, name);
-      if (directory !== undefined) out.push({ ...common, kind: 'static', uri, directory });
+      if (directory !== undefined) out.push({ ...common, kind: 'static', uri: template.uri, directory });
       return;
     }
     const declared = template.variables.map((v) => ({ name: v, type: 'string', required: true, description: `the {${v}} part of ${template.uri}` }));

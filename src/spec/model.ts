@@ -192,7 +192,7 @@ interface McpResourceBase {
 /** `location: file:///dir`: each file under the folder is the resource `uri + "/" + relative path`. */
 export interface StaticResource extends McpResourceBase {
   readonly kind: 'static';
-  /** `uri`, without a trailing `/` */
+  /** `uri` as written: `docs://api` and `docs://api/` both name `docs://api/<path>`; `notes://` names `notes://<path>` */
   readonly uri: string;
   /** `location`, resolved to an existing directory at load */
   readonly directory: string;

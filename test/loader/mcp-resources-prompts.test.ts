@@ -57,7 +57,7 @@ describe('resources', () => {
         - { name: item, label: Item, description: d, uri: "items://{{id}}", call: up.get-item }
 `), {}, file);
     const [docs, item] = (model.exposes[0] as McpAdapter).resources;
-    expect(docs).toMatchObject({ kind: 'static', uri: 'docs://api', directory: path.join(tmp.dir, 'docs') });
+    expect(docs).toMatchObject({ kind: 'static', uri: 'docs://api/', directory: path.join(tmp.dir, 'docs') });
     expect(item).toMatchObject({ kind: 'dynamic', uri: 'items://{id}', variables: ['id'] });
   });
 

@@ -5,7 +5,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI_PATH, ensureBuilt } from '../build-dist.js';
 import { ROOT, mcpClient, mcpError, start, startRecorder, tmpDir, type Recorder, type Started, type TmpDir } from './helpers.js';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/mcp/mcp-resources-prompts-capability.yaml');
@@ -337,5 +339,52 @@ capability:
     expect((r.messages[0]!.content as { text: string }).text).toBe('Brief me on Aurora in a dry tone; {{unknown}} stays.');
     const list = (await client.listPrompts()).prompts[0]!;
     expect(list.arguments).toEqual([{ name: 'ship-name', description: 'the ship', required: true }, { name: 'tone', description: 'the tone', required: false }]);
+  });
+});
+
+describe('over stdio (transport: stdio, the built CLI)', () => {
+  let dir: TmpDir;
+  let client: Client;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    dir = tmpDir();
+    mkdirSync(path.join(dir.dir, 'notes'));
+    writeFileSync(path.join(dir.dir, 'notes', 'todo.txt'), 'buy milk');
+    const file = dir.write('stdio.yaml', `
+naftiko: 1.0.0-alpha3
+capability:
+  exposes:
+    - type: mcp
+      transport: stdio
+      namespace: local
+      tools:
+        - name: hello
+          description: mock
+          outputParameters: [{ name: m, type: string, value: hi }]
+      resources:
+        - { name: notes, label: Notes, description: My notes, uri: "notes://", location: "file:///./notes" }
+      prompts:
+        - name: plan
+          label: Plan
+          description: Plan the day
+          arguments: [{ name: focus, description: what matters }]
+          template: [{ role: user, content: "Plan a day around {{focus}}." }]
+`);
+    client = new Client({ name: 'naftiko-run-tests', version: '0.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, file, '--log-level', 'silent'], cwd: dir.dir, stderr: 'ignore' }));
+  }, 60_000);
+  afterAll(async () => {
+    await client?.close();
+    dir?.remove();
+  });
+
+  it('lists and reads the files, lists and renders the prompt', async () => {
+    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(['notes://todo.txt']);
+    expect((await client.readResource({ uri: 'notes://todo.txt' })).contents).toEqual([{ uri: 'notes://todo.txt', mimeType: 'text/plain', text: 'buy milk' }]);
+    expect((await mcpError(client.readResource({ uri: 'notes://../stdio.yaml' }))).code).toBe(-32602);
+    const r = await client.getPrompt({ name: 'plan', arguments: { focus: 'rest' } });
+    expect(r.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Plan a day around rest.' } }]);
+    expect((await mcpError(client.getPrompt({ name: 'plan' }))).code).toBe(-32602);
   });
 });

@@ -49,7 +49,7 @@ export function compileResources(adapter: McpAdapter, invoker: Invoker, limits: 
       // walked at each call: the folder's files may change while the server runs
       const files = (await listSkillFiles(spec.directory).catch(() => undefined)) ?? [];
       for (const f of files) {
-        out.push({ uri: `${spec.uri}/${f.path}`, name: f.path, ...describe(spec), mimeType: spec.mimeType ?? mediaTypeOf(f.path) });
+        out.push({ uri: `${folderPrefix(spec)}${f.path}`, name: f.path, ...describe(spec), mimeType: spec.mimeType ?? mediaTypeOf(f.path) });
       }
     }
     return [...out, ...plain];
@@ -57,8 +57,9 @@ export function compileResources(adapter: McpAdapter, invoker: Invoker, limits: 
 
   const read = async (uri: string, signal?: CallSignal): Promise<ReadResourceResult> => {
     for (const spec of statics) {
-      if (uri.startsWith(`${spec.uri}/`)) return readStatic(spec, uri, uri.slice(spec.uri.length + 1), limits);
-      if (uri === spec.uri) throw notFound(uri, `${uri} is the folder of resource "${spec.name}"; resources/list names its files`);
+      const prefix = folderPrefix(spec);
+      if (uri.startsWith(prefix) && uri.length > prefix.length) return readStatic(spec, uri, uri.slice(prefix.length), limits);
+      if (uri === spec.uri || uri === prefix) throw notFound(uri, `${uri} is the folder of resource "${spec.name}"; resources/list names its files`);
     }
     for (const d of dynamics) {
       const inputs = matchUri(d, uri);
@@ -68,6 +69,11 @@ export function compileResources(adapter: McpAdapter, invoker: Invoker, limits: 
   };
 
   return { count: adapter.resources.length, list, templates, read };
+}
+
+/** What a static resource's file URIs start with: its uri and one `/` (unless it already ends with one). */
+function folderPrefix(spec: StaticResource): string {
+  return spec.uri.endsWith('/') ? spec.uri : `${spec.uri}/`;
 }
 
 function describe(spec: { label?: string; description?: string; mimeType?: string }) {
