@@ -388,3 +388,59 @@ capability:
     expect((await mcpError(client.getPrompt({ name: 'plan' }))).code).toBe(-32602);
   });
 });
+
+describe('inbound authentication covers resources and prompts', () => {
+  let dir: TmpDir;
+  let rt: Started;
+
+  beforeAll(async () => {
+    dir = tmpDir();
+    mkdirSync(path.join(dir.dir, 'docs'));
+    writeFileSync(path.join(dir.dir, 'docs', 'a.txt'), 'secret doc');
+    const file = dir.write('auth.yaml', `
+naftiko: 1.0.0-alpha3
+binds:
+  - namespace: env
+    keys:
+      TOKEN: DOCS_TOKEN
+capability:
+  exposes:
+    - type: mcp
+      namespace: guarded
+      port: 9090
+      authentication: { type: bearer, token: "{{TOKEN}}" }
+      tools:
+        - name: hello
+          description: mock
+          outputParameters: [{ name: m, type: string, value: hi }]
+      resources:
+        - { name: docs, label: Docs, description: d, uri: "docs://x", location: "file:///./docs" }
+      prompts:
+        - { name: p, label: P, description: d, template: [{ role: user, content: hi }] }
+`);
+    rt = await start({ file, env: { DOCS_TOKEN: 'tok-1' } });
+  });
+  afterAll(async () => {
+    await rt?.close();
+    dir?.remove();
+  });
+
+  const post = (method: string, params: unknown, token?: string) => fetch(rt.mcp, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+
+  it('no credential or a wrong one: 401 before any resource or prompt is touched; the right one reads', async () => {
+    for (const [method, params] of [['resources/list', {}], ['resources/read', { uri: 'docs://x/a.txt' }], ['prompts/get', { name: 'p' }]] as const) {
+      for (const token of [undefined, 'wrong']) {
+        const r = await post(method, params, token);
+        expect(r.status, `${method} ${token}`).toBe(401);
+        expect(await r.text()).not.toContain('secret doc');
+      }
+    }
+    const ok = await post('resources/read', { uri: 'docs://x/a.txt' }, 'tok-1');
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).result.contents[0].text).toBe('secret doc');
+  });
+});

@@ -6,7 +6,7 @@
 import type { ReadResourceResult, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import type { DynamicResource, McpAdapter, StaticResource } from '../../spec/model.js';
 import type { BoundInvocation, InvokeResult, Invoker } from '../../invoke/invoker.js';
-import { decodeSegments, listSkillFiles, mediaTypeOf, openSkillFile } from '../skill/files.js';
+import { decodeSegments, listSkillFiles, mediaTypeOf, openSkillFile, SkillFilesError } from '../skill/files.js';
 import { discardBody, readBody, readPrefix } from '../../consume/send.js';
 import { hideOrigins, InvokeError } from '../../consume/errors.js';
 import type { CallSignal } from '../../consume/call-signal.js';
@@ -47,7 +47,13 @@ export function compileResources(adapter: McpAdapter, invoker: Invoker, limits: 
     const out: Resource[] = [];
     for (const spec of statics) {
       // walked at each call: the folder's files may change while the server runs
-      const files = (await listSkillFiles(spec.directory).catch(() => undefined)) ?? [];
+      let files;
+      try {
+        files = (await listSkillFiles(spec.directory)) ?? [];  // a folder removed since load lists nothing
+      } catch (e) {
+        if (!(e instanceof SkillFilesError)) throw e;
+        throw new ProtocolError(INTERNAL_ERROR, `Resources of "${spec.name}" cannot be listed: ${e.message} (NR_ERR_RESOURCE_TOO_LARGE); serve a smaller folder`, { resource: spec.name });
+      }
       for (const f of files) {
         out.push({ uri: `${folderPrefix(spec)}${f.path}`, name: f.path, ...describe(spec), mimeType: spec.mimeType ?? mediaTypeOf(f.path) });
       }
