@@ -81,7 +81,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
       });
       invokers.push(invoker);
       if (telemetry) unwatch.push(telemetry.watchUpstreams(() => invoker.pools.states()));
-      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES };
+      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES, ...(options.mcpToolTimeoutMs !== undefined ? { toolTimeoutMs: options.mcpToolTimeoutMs } : {}) };
       const observe = telemetry ? { telemetry, capability: model.info.label ?? model.file } : undefined;
       const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();
       for (const adapter of model.exposes) {
@@ -89,7 +89,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         if (adapter.type === 'mcp' && adapter.transport === 'stdio') {
           if (!withStdio) continue;
           const { createMcpServer, serveStdio } = await import('../expose/mcp/protocol.js');
-          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION, compileContent(adapter, invoker, resultLimits));
+          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION, undefined, compileContent(adapter, invoker, resultLimits));
           await serveStdio(server);
           stdio.push(server);
           adapters.push({ type: 'mcp', namespace: adapter.namespace, file, url: 'stdio', routes: mcpContentLines(adapter), tools: adapter.tools.map((t) => t.name) });
