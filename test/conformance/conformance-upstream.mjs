@@ -21,6 +21,7 @@ function answer(path) {
     case '/error': return [500, 'text/plain', 'This tool intentionally returns an error for testing'];
     case '/image': return [200, 'image/png', PNG];
     case '/audio': return [200, 'audio/wav', WAV];
+    case '/embedded': return [200, 'application/octet-stream', Buffer.from('This is an embedded resource content.')];
     case '/static-text': return [200, 'text/plain', 'This is the content of the static text resource.'];
     case '/static-binary': return [200, 'image/png', PNG];
     default: return [404, 'text/plain', `no fixture at ${path}`];

@@ -57,7 +57,8 @@ describe('MCP conformance suite', () => {
     expect(passed).toEqual([
       'dns-rebinding-protection', 'ping', 'prompts-get-simple', 'prompts-get-with-args', 'prompts-list',
       'resources-list', 'resources-read-binary', 'resources-read-text', 'resources-templates-read',
-      'server-initialize', 'tools-call-error', 'tools-call-simple-text', 'tools-list',
+      'server-initialize', 'tools-call-audio', 'tools-call-embedded-resource', 'tools-call-error', 'tools-call-image',
+      'tools-call-simple-text', 'tools-call-with-progress', 'tools-list',
     ]);
     // the scenario count the README gives
     expect(summary).toMatch(/Total: \d+ passed/);
