@@ -6,8 +6,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 import { ajvOptions } from '../dist/spec/schema-options.js';
+import { rewriteSchema } from './schema-walk.mjs';
 
-const schema = JSON.parse(readFileSync(new URL('../schema/naftiko-run.schema.json', import.meta.url), 'utf8'));
+// Annotations never change what is valid, and with `verbose` ajv would write every one into the generated code.
+const withoutAnnotations = ({ description, $comment, ...rest }) => rest;
+const schema = rewriteSchema(JSON.parse(readFileSync(new URL('../schema/naftiko-run.schema.json', import.meta.url), 'utf8')), withoutAnnotations);
 const ajv = new Ajv2020({ ...ajvOptions, code: { source: true, formats: undefined } });
 addFormats.default ? addFormats.default(ajv, { keywords: false }) : addFormats(ajv);
 const validate = ajv.compile(schema);

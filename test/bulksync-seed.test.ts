@@ -318,9 +318,10 @@ describe('capabilities/bulksync.yaml reproduces the seed', () => {
       'Self-contained Naftiko capability covering one Polytomic business surface.');
   });
 
-  it('is YAML without errors or warnings, starting with a one-line comment', () => {
-    expect(yamlText.split('\n')[0]).toMatch(/^# \S/);
-    expect(yamlText.split('\n')[1]).toBe('naftiko: 1.0.0-alpha2');
+  it('is YAML without errors or warnings, starting with the editor modeline and a one-line comment', () => {
+    expect(yamlText.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=\S+$/);
+    expect(yamlText.split('\n')[1]).toMatch(/^# \S/);
+    expect(yamlText.split('\n')[2]).toBe('naftiko: 1.0.0-alpha2');
     expect(() => parse(yamlText, { strict: true, uniqueKeys: true, prettyErrors: true })).not.toThrow();
   });
 

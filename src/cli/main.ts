@@ -6,12 +6,14 @@ import { repeatedFile, repeatedMessage } from '../spec/cross-file.js';
 import { processIo, usageError, type Io } from './io.js';
 import { validate } from './commands/validate.js';
 import { serve } from './commands/serve.js';
+import { schema } from './commands/schema.js';
 
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
 Usage:
   naftiko-run [serve] FILE… [options]     serve every adapter the files expose
   naftiko-run validate FILE… [--strict]   check files; print OK or every problem (exit 0 / 1)
+  naftiko-run schema [editor]             print the capability JSON Schema (2020-12; editor: its draft-07 copy)
   naftiko-run help | version              this text | the version
 
 Options:
@@ -63,6 +65,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.out(VERSION);
     return 0;
   }
+  if (first === 'schema') return schema(rest, io);
   const command = first === 'validate' || first === 'serve' ? first : 'serve';
   const files = first === 'validate' || first === 'serve' ? rest : positionals;
   if (files.length === 0) return usageError('no capability file given', io);
