@@ -23,7 +23,7 @@ import { buildGeneration, type Generation, type GenerationDeps } from './serve/g
 import { loadFiles } from './serve/load-files.js';
 import { SlotTable } from './serve/slots.js';
 import { watchFiles } from './serve/watch-files.js';
-import type { CorsSettings } from './expose/rest/cors.js';
+import type { CorsSettings } from './expose/rest/cors-settings.js';
 
 export interface ServeOptions {
   readonly files: readonly string[];

@@ -12,6 +12,8 @@ const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST rout
 Usage:
   naftiko-run [serve] FILE… [options]     serve every adapter the files expose
   naftiko-run validate FILE… [--strict]   check files; print OK or every problem (exit 0 / 1)
+  naftiko-run export openapi FILE [-o out.json|out.yaml] [--adapter NAMESPACE]
+                                          a REST adapter's OpenAPI 3.1 document (stdout: JSON)
   naftiko-run help | version              this text | the version
 
 Options:
@@ -34,6 +36,10 @@ Options:
   --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
   --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
   --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
+  --cors-origin ORIGIN       allow CORS from this exact origin on REST adapters (repeatable; default: CORS off)
+  --cors-methods LIST        methods allowed cross-origin (default GET,HEAD,POST,PUT,PATCH,DELETE)
+  --cors-headers LIST        request headers allowed cross-origin (default: those the preflight asks for)
+  --no-docs                  no /openapi.json, /openapi.yaml or /docs on the REST adapters
   -h, --help                 this text
   -v, --version              the version
 
@@ -58,6 +64,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.out(VERSION);
     return 0;
   }
+  if (first === 'export') {
+    if (rest[0] !== 'openapi') return usageError(`${rest[0] === undefined ? 'export' : `export ${rest[0]}`}: expected export openapi FILE`, io);
+    if (rest.length !== 2) return usageError(rest.length < 2 ? 'export openapi: no capability file given' : 'export openapi takes one capability file', io);
+    const { exportOpenApi } = await import('./commands/export-openapi.js');
+    return exportOpenApi(rest[1]!, values, io);
+  }
   const command = first === 'validate' || first === 'serve' ? first : 'serve';
   const files = first === 'validate' || first === 'serve' ? rest : positionals;
   if (files.length === 0) return usageError('no capability file given', io);
@@ -66,6 +78,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.err(`naftiko-run: ${repeatedMessage(repeated)} [NR_ERR_FILE_REPEATED]`);
     return 2;
   }
+  if (values.output !== undefined || values.adapter !== undefined) return usageError(`${values.output !== undefined ? '-o' : '--adapter'} is an option of export openapi`, io);
   if (command === 'validate') return validate(files, values.strict ?? false, io);
   return serve(files, values, io);
 }

@@ -24,7 +24,8 @@ import { callSignal } from '../drain.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 import { overloaded, sendOverloaded } from '../load-shedding.js';
 import { observeRequests, routeOperation, type RequestObservation } from '../observe-requests.js';
-import { corsOriginProblem, installCors, isAllowedPreflight, type CorsSettings } from './cors.js';
+import { installCors, isAllowedPreflight } from './cors.js';
+import { corsOriginProblem, type CorsSettings } from './cors-settings.js';
 import { registerDocsRoutes, type DocsRouteOptions } from './openapi/docs-routes.js';
 
 export interface RestAdapterOptions {
