@@ -9,12 +9,21 @@ import fastifyCors from '@fastify/cors';
 import { DEFAULT_CORS_METHODS, type CorsSettings } from './cors-settings.js';
 
 export function installCors(app: FastifyInstance, settings: CorsSettings): void {
-  void app.register(fastifyCors, {
+  const allowed = new Set(settings.origins);
+  const options = {
     origin: [...settings.origins],
     methods: [...(settings.methods ?? DEFAULT_CORS_METHODS)],
     ...(settings.headers ? { allowedHeaders: [...settings.headers] } : {}),
     maxAge: 600,
-    strictPreflight: true,
+  };
+  // CORS only for allowed origins, and an OPTIONS is a preflight only with Access-Control-Request-Method:
+  // any other OPTIONS goes to its route (the Allow answer, or a forward upstream) as without CORS
+  void app.register(fastifyCors, {
+    delegator: (req, cb) => {
+      const origin = req.headers.origin;
+      const cors = origin !== undefined && allowed.has(origin) && (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] !== undefined);
+      cb(null, cors ? options : { origin: false });
+    },
   });
 }
 
