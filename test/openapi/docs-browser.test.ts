@@ -1,7 +1,8 @@
 /**
  * The docs page in a real browser: Debian's headless Chromium (the test installs nothing; it is skipped,
  * with the reason printed, only when no chromium binary exists) loads /docs of bulksync.yaml, lists
- * every operation, fetches nothing from any other origin and breaks no Content-Security-Policy rule.
+ * every operation, fetches nothing from any other origin, breaks no Content-Security-Policy rule, and its
+ * "Try it out" calls the operation through the adapter.
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,16 @@ describe.skipIf(!CHROMIUM)('the /docs page in headless Chromium', () => {
     expect(await page.title()).toContain('API Reference — subpackage_bulkSync');
     expect(requested.every((u) => u.startsWith(`${rt.rest}/`))).toBe(true);
     expect(requested).toContain(`${rt.rest}/openapi.json`);
+    // "Try it out" on the list operation: the request goes to this adapter (servers: /) and on upstream
+    upstream.requests.length = 0;
+    const list = page.locator('#operations-default-list');
+    await list.locator('.opblock-summary').click();
+    await list.locator('button.try-out__btn').click();
+    await list.locator('button.execute').click();
+    const status = list.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 30_000 });
+    expect((await status.textContent())?.trim()).toBe('200');
+    expect(upstream.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/bulk/syncs']);
     expect(problems).toEqual([]);
     await page.close();
   }, 90_000);
