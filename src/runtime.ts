@@ -26,6 +26,7 @@ import { loadFiles } from './serve/load-files.js';
 import { SlotTable } from './serve/slots.js';
 import { DEFAULT_DRAIN_MS } from './serve/defaults.js';
 import { watchFiles } from './serve/watch-files.js';
+import type { CorsSettings } from './expose/rest/cors-settings.js';
 
 export interface ServeOptions {
   readonly files: readonly string[];
@@ -57,6 +58,10 @@ export interface ServeOptions {
   readonly controlPort?: number;
   /** `--watch`: reload when a capability file changes */
   readonly watch?: boolean;
+  /** `--cors-origin` and friends: CORS on every REST adapter for exactly these origins (default off) */
+  readonly cors?: CorsSettings;
+  /** false (`--no-docs`): no /openapi.json, /openapi.yaml or /docs on the REST adapters (default true) */
+  readonly docs?: boolean;
   /** how long an old generation's calls may run after a reload before its upstream pools close (default: the call deadline + 1 s) */
   readonly retireAfterMs?: number;
   /** this process is one of several `--workers`: the control adapter's /metrics and POST /reload speak for all of them */
@@ -79,6 +84,8 @@ export interface StartedAdapter {
   readonly url: string;
   readonly routes: readonly string[];
   readonly tools: readonly string[];
+  /** REST: where the OpenAPI document and docs page are served (`URL/openapi.json`, `URL/docs`); absent when not served */
+  readonly docs?: string;
 }
 
 export interface Runtime {

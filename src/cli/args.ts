@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { RuntimeError } from '../runtime-error.js';
 import type { ServeOptions } from '../runtime.js';
+import { CORS_METHODS, corsOriginProblem, type CorsSettings } from '../expose/rest/cors-settings.js';
 
 const OPTIONS = {
   'base-uri': { type: 'string', multiple: true },
@@ -31,6 +32,12 @@ const OPTIONS = {
   'control-port': { type: 'string' },
   watch: { type: 'boolean' },
   workers: { type: 'string' },
+  'cors-origin': { type: 'string', multiple: true },
+  'cors-methods': { type: 'string' },
+  'cors-headers': { type: 'string' },
+  'no-docs': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  adapter: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -64,6 +71,12 @@ export interface CliArgs {
     readonly 'control-port'?: string;
     readonly watch?: boolean;
     readonly workers?: string;
+    readonly 'cors-origin'?: string[];
+    readonly 'cors-methods'?: string;
+    readonly 'cors-headers'?: string;
+    readonly 'no-docs'?: boolean;
+    readonly output?: string;
+    readonly adapter?: string;
     readonly help?: boolean;
     readonly version?: boolean;
   };
@@ -115,6 +128,8 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
     ...(values['control-port'] !== undefined ? { controlPort: portNumber(values['control-port'], `--control-port ${values['control-port']}`) } : {}),
     ...(values.watch ? { watch: true } : {}),
+    ...(corsFlags(values) ?? {}),
+    ...(values['no-docs'] ? { docs: false } : {}),
     ...(values['mcp-tool-timeout'] !== undefined ? { mcpToolTimeoutMs: millis(values['mcp-tool-timeout'], '--mcp-tool-timeout') } : {}),
     ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
     invoker: {
@@ -130,6 +145,28 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     },
   };
   return { options, drainMs };
+}
+
+/** `--cors-origin` (repeatable, exact origins), `--cors-methods`, `--cors-headers` (comma-separated lists). */
+function corsFlags(values: CliArgs['values']): { cors: CorsSettings } | undefined {
+  const origins = values['cors-origin'] ?? [];
+  if (origins.length === 0) {
+    const stray = values['cors-methods'] !== undefined ? '--cors-methods' : values['cors-headers'] !== undefined ? '--cors-headers' : undefined;
+    if (stray) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `${stray} needs at least one --cors-origin ORIGIN (CORS is off without one)`);
+    return undefined;
+  }
+  for (const origin of origins) {
+    const problem = corsOriginProblem(origin);
+    if (problem) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--cors-origin ${origin}: ${problem}`);
+  }
+  const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const methods = values['cors-methods'] !== undefined ? list(values['cors-methods']).map((m) => m.toUpperCase()) : undefined;
+  const badMethod = methods?.find((m) => !(CORS_METHODS as readonly string[]).includes(m));
+  if (methods && (methods.length === 0 || badMethod)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--cors-methods ${values['cors-methods']}: expected a comma-separated list of ${CORS_METHODS.join(', ')}`);
+  const headers = values['cors-headers'] !== undefined ? list(values['cors-headers']) : undefined;
+  const badHeader = headers?.find((h) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h));
+  if (headers && (headers.length === 0 || badHeader)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--cors-headers ${values['cors-headers']}: expected a comma-separated list of header names${badHeader ? ` (${JSON.stringify(badHeader)} is not one)` : ''}`);
+  return { cors: { origins: [...new Set(origins)], ...(methods ? { methods } : {}), ...(headers ? { headers } : {}) } };
 }
 
 /** `--workers N|auto`: how many processes serve (default 1: this one; auto: one per core). */

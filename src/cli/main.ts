@@ -14,6 +14,8 @@ Usage:
   naftiko-run [serve] FILE… [options]     serve every adapter the files expose
   naftiko-run validate FILE… [--strict]   check files; print OK or every problem (exit 0 / 1)
   naftiko-run schema [editor]             print the capability JSON Schema (2020-12; editor: its draft-07 copy)
+  naftiko-run export openapi FILE [-o out.json|out.yaml] [--adapter NAMESPACE]
+                                          a REST adapter's OpenAPI 3.1 document (stdout: JSON)
   naftiko-run help | version              this text | the version
 
 Options:
@@ -41,6 +43,10 @@ Options:
   --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
   --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
   --workers N|auto           serve with N processes sharing every port (auto: one per core; default 1)
+  --cors-origin ORIGIN       allow CORS from this exact origin on REST adapters (repeatable; default: CORS off)
+  --cors-methods LIST        methods allowed cross-origin (default GET,HEAD,POST,PUT,PATCH,DELETE)
+  --cors-headers LIST        request headers allowed cross-origin (default: those the preflight asks for)
+  --no-docs                  no /openapi.json, /openapi.yaml or /docs on the REST adapters
   -h, --help                 this text
   -v, --version              the version
 
@@ -66,6 +72,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return 0;
   }
   if (first === 'schema') return schema(rest, io);
+  if (first === 'export') {
+    if (rest[0] !== 'openapi') return usageError(`${rest[0] === undefined ? 'export' : `export ${rest[0]}`}: expected export openapi FILE`, io);
+    if (rest.length !== 2) return usageError(rest.length < 2 ? 'export openapi: no capability file given' : 'export openapi takes one capability file', io);
+    const { exportOpenApi } = await import('./commands/export-openapi.js');
+    return exportOpenApi(rest[1]!, values, io);
+  }
   const command = first === 'validate' || first === 'serve' ? first : 'serve';
   const files = first === 'validate' || first === 'serve' ? rest : positionals;
   if (files.length === 0) return usageError('no capability file given', io);
@@ -74,6 +86,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.err(`naftiko-run: ${repeatedMessage(repeated)} [NR_ERR_FILE_REPEATED]`);
     return 2;
   }
+  if (values.output !== undefined || values.adapter !== undefined) return usageError(`${values.output !== undefined ? '-o' : '--adapter'} is an option of export openapi`, io);
   if (command === 'validate') return validate(files, values.strict ?? false, io);
   return serve(files, values, io);
 }

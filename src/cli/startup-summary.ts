@@ -9,6 +9,7 @@ export function startupSummary(runtime: Runtime): string {
     lines.push(`${a.type.toUpperCase().padEnd(4)} ${a.namespace}  ${a.url}`);
     for (const r of a.routes) lines.push(`       ${r}`);
     if (a.tools.length) lines.push(`       tools: ${a.tools.join(', ')}`);
+    if (a.docs !== undefined) lines.push(`       docs: ${a.docs}/docs  (OpenAPI: ${a.docs}/openapi.json, ${a.docs}/openapi.yaml)`);
   }
   const files = new Map<string, Set<string>>();
   for (const m of runtime.models) {

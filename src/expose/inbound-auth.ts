@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Authentication, BoundVariable } from '../spec/model.js';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { renderTemplate, type Template } from '../spec/template.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './problem.js';
 
@@ -60,8 +60,7 @@ export function prepareInboundAuth(namespace: string, auth: Authentication | und
       const expected = digest(value);
       const header = auth.key.toLowerCase();
       return {
-        usesAuthorization: header === 'authorization',
-        ...(auth.placement === 'query' ? { queryKey: auth.key } : { headerKey: header }),
+        ...credentialPlaces(auth),
         check: (headers, rawQuery) => {
           const sent = auth.placement === 'query' ? queryValue(rawQuery, auth.key) : single(headers[header]);
           if (sent === undefined) return refused(401, 'NR_ERR_UNAUTHENTICATED', `send the API key in ${where}`, challenge);
@@ -95,6 +94,13 @@ export function prepareInboundAuth(namespace: string, auth: Authentication | und
   }
 }
 
+/** Where a caller's credential for this adapter travels: those headers and query parameters are the adapter's own. */
+export function credentialPlaces(auth: Authentication): Pick<PreparedInboundAuth, 'usesAuthorization' | 'queryKey' | 'headerKey'> {
+  if (auth.type !== 'apikey') return { usesAuthorization: true };
+  const header = auth.key.toLowerCase();
+  return { usesAuthorization: header === 'authorization', ...(auth.placement === 'query' ? { queryKey: auth.key } : { headerKey: header }) };
+}
+
 const OK: InboundDecision = { ok: true };
 
 function closed(decision: InboundDecision, usesAuthorization: boolean): PreparedInboundAuth {
@@ -122,9 +128,10 @@ function queryValue(rawQuery: string, key: string): string | undefined {
  * Adds the check as the adapter's first `onRequest` hook after the Host/Origin one: a refused request
  * gets a problem+json 401 (with `WWW-Authenticate`) or 501 before routing, the MCP SDK or any upstream.
  */
-export function installInboundAuth(app: FastifyInstance, prepared: PreparedInboundAuth | undefined): void {
+export function installInboundAuth(app: FastifyInstance, prepared: PreparedInboundAuth | undefined, exempt?: (req: FastifyRequest) => boolean): void {
   if (!prepared) return;
   app.addHook('onRequest', async (req, reply) => {
+    if (exempt?.(req)) return;
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const decision = prepared.check(req.headers, q < 0 ? '' : url.slice(q + 1));

@@ -8,6 +8,7 @@ import type { CapabilityModel, McpAdapter, RestAdapter, SkillAdapter } from '../
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { DEFAULT_INVOKER_OPTIONS, Invoker } from '../invoke/invoker.js';
 import { buildRestApp } from '../expose/rest/rest-adapter.js';
+import { placeDocs } from '../expose/rest/openapi/docs-routes.js';
 import { buildMcpApp } from '../expose/mcp/mcp-adapter.js';
 import { compileTools } from '../expose/mcp/tools.js';
 import { compileContent } from '../expose/mcp/content.js';
@@ -70,6 +71,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
   const apps: FastifyInstance[] = [];
   const adapters: StartedAdapter[] = [];
   const stdio: { close(): Promise<void> }[] = [];
+  const docsWarnings: Diagnostic[] = [];
   const observer = combineObservers([deps.upstreamLog, telemetry]);
   try {
     for (const { model, file } of loaded) {
@@ -104,13 +106,24 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         if (adapter.type === 'skill') {
           app = buildSkillApp(adapter, { ...common, endpointOf: (ns) => endpoints.get(ns), operationOf: restOperationLookup(model.exposes) });
         } else if (adapter.type === 'rest') {
-          app = buildRestApp(adapter, invoker, { ...common, hideUpstream: hidesUpstream(options, host) });
+          const docs = options.docs === false ? undefined : placeDocs(adapter, file);
+          if (docs) docsWarnings.push(...docs.warnings);
+          const docsPrefix = docs?.prefix;
+          app = buildRestApp(adapter, invoker, {
+            ...common, hideUpstream: hidesUpstream(options, host),
+            ...(options.cors ? { cors: options.cors } : {}),
+            ...(docsPrefix !== undefined ? { docs: { prefix: docsPrefix, info: model.info } } : {}),
+          });
+          apps.push(app);
+          const url = await slot.start(app);
+          endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: url });
+          adapters.push({ ...started(adapter, file, url), ...(docsPrefix !== undefined ? { docs: `${url}${docsPrefix}` } : {}) });
+          continue;
         } else {
           app = buildMcpApp(adapter, invoker, { ...common, serverName: model.info.label ?? adapter.namespace, serverVersion: VERSION, limits: { ...resultLimits, hideUpstream: hidesUpstream(options, host) } });
         }
         apps.push(app);
         const url = await slot.start(app);
-        if (adapter.type === 'rest') endpoints.set(adapter.namespace, { mode: 'rest', baseUrl: url });
         if (adapter.type === 'mcp') endpoints.set(adapter.namespace, { mode: 'mcp', baseUrl: `${url}/mcp` });
         adapters.push(started(adapter, file, url));
       }
@@ -123,7 +136,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
   }
   return {
     models: loaded.map((l) => l.model),
-    warnings: loaded.flatMap((l) => l.warnings),
+    warnings: [...loaded.flatMap((l) => l.warnings), ...docsWarnings],
     adapters,
     stdio,
     upstreams: () => invokers.flatMap((i) => i.pools.states()),

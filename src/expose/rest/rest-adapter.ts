@@ -24,6 +24,9 @@ import { callSignal } from '../drain.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
 import { overloaded, sendOverloaded } from '../load-shedding.js';
 import { observeRequests, routeOperation, type RequestObservation } from '../observe-requests.js';
+import { installCors, isAllowedPreflight } from './cors.js';
+import { corsOriginProblem, type CorsSettings } from './cors-settings.js';
+import { registerDocsRoutes, type DocsRouteOptions } from './openapi/docs-routes.js';
 
 export interface RestAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -39,10 +42,15 @@ export interface RestAdapterOptions {
   readonly observe?: RequestObservation;
   /** the server to listen with (hot reload); default: one of its own */
   readonly serverFor?: ServerFor;
+  /** CORS for these origins (`--cors-origin`); off when absent */
+  readonly cors?: CorsSettings;
+  /** serve /openapi.json, /openapi.yaml and /docs (under this prefix); off when absent */
+  readonly docs?: Omit<DocsRouteOptions, 'host'>;
 }
 
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
   const base = serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024);
+  const corsOrigins: ReadonlySet<string> = new Set(options.cors?.origins ?? []);
   const app = Fastify({
     ...base,
     frameworkErrors: routerError,
@@ -50,7 +58,7 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     // On a loopback address Host and Origin must name this machine (probe F1); while the event loop lags
     // new requests are shed. Checked before fastify sees the request: an onRequest hook would put every
     // request on fastify's slower hook path.
-    serverFactory: (handler: RequestHandler) => (options.serverFor ?? standaloneServer)(guarded(handler, isLoopback(options.host)), base.http),
+    serverFactory: (handler: RequestHandler) => (options.serverFor ?? standaloneServer)(guarded(handler, isLoopback(options.host), corsOrigins), base.http),
   });
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
@@ -58,7 +66,10 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
   installJsonParser(app);
   if (options.observe) observeRequests(app, options.observe, 'rest', routeOperation);
 
-  installInboundAuth(app, options.auth);
+  if (options.cors) installCors(app, options.cors);
+  // the docs need no credential (their security schemes say what the operations need); a preflight never carries one
+  installInboundAuth(app, options.auth, (req) => (req.routeOptions.config as { publicDocs?: boolean } | undefined)?.publicDocs === true || isAllowedPreflight(req, corsOrigins));
+  if (options.docs) registerDocsRoutes(app, adapter, { ...options.docs, host: options.host });
 
   // on a resource that also forwards, `{path}` takes the rest of the URL for its operations too (FEATURES §7)
   const wildcards = new Map(adapter.forwards.filter((f) => f.wildcard).map((f) => [f.path, f] as const));
@@ -144,12 +155,15 @@ function unsupportedTypeDetail(req: FastifyRequest): string {
   return `operation routes take JSON request bodies only (Content-Type: application/json)${type ? `; got ${JSON.stringify(type.split(';')[0]!.trim())}` : '; the body has no Content-Type'}`;
 }
 
-function guarded(handler: RequestHandler, localOnly: boolean): RequestHandler {
+/** `corsOrigins`: origins the operator allowed (`--cors-origin`) pass the Origin check; the Host must still be local. */
+function guarded(handler: RequestHandler, localOnly: boolean, corsOrigins: ReadonlySet<string>): RequestHandler {
   return (req, res) => {
     if (overloaded()) return sendOverloaded(req, res);
     if (!localOnly || isLocalRequest(req.headers.host, req.headers.origin)) return handler(req, res);
+    const origin = req.headers.origin;
+    if (origin !== undefined && corsOrigins.has(origin) && isLocalRequest(req.headers.host, undefined)) return handler(req, res);
     const body = JSON.stringify(problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
-      'this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)', (req.url ?? '/').split('?')[0]));
+      `this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)${req.headers.origin !== undefined && corsOriginProblem(req.headers.origin) === undefined ? `; to let the web page at ${req.headers.origin} call it, start naftiko-run with --cors-origin ${req.headers.origin}` : ''}`, (req.url ?? '/').split('?')[0]));
     req.resume();
     res.writeHead(403, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
   };
