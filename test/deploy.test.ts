@@ -179,7 +179,7 @@ describe('the image command, run from the packed package', () => {
   // unshare (util-linux) as root: a private mount, PID and network namespace, as a container has
   const containerLike = process.platform === 'linux' && process.getuid?.() === 0 && exitCode(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -o remount,bind,ro / && ! touch /.naftiko-ro-probe 2>/dev/null']) === 0 && exitCode(['setpriv', '--help']) === 0 && exitCode(['nsenter', '--help']) === 0 && exitCode(['ip', '-V']) === 0;
 
-  it.skipIf(!containerLike)('the exact ENTRYPOINT + CMD as PID 1, uid 1000, no capabilities, read-only root: ready, HEALTHCHECK passes, SIGTERM exits 0', async () => {
+  it.skipIf(!containerLike)('the exact ENTRYPOINT + CMD as PID 1, uid 1000, no capabilities, read-only root: ready, HEALTHCHECK passes, SIGHUP reloads, SIGTERM exits 0', async () => {
     const [uid, gid] = only('USER').split(':');
     const env = Object.entries({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', ...IMAGE_ENV }).map(([k, v]) => `${k}=${v}`);
     // lo up, / read-only (there is no writable /tmp either), then exec: node keeps PID 1
@@ -201,6 +201,9 @@ describe('the image command, run from the packed package', () => {
       expect(inNetwork(HEALTHCHECK.map((a, i) => (i === 0 ? process.execPath : a)))).toBe(0);
       // a REST call that reads the capability and answers (401: no key, and none was given)
       expect(inNetwork([process.execPath, '-e', `fetch('http://127.0.0.1:8080/v1/api/bulk/syncs').then(r=>process.exit(r.status===401?0:1),()=>process.exit(2))`])).toBe(0);
+      // SIGHUP reaches PID 1 too (a handler is installed): the files are loaded again
+      process.kill(pid, 'SIGHUP');
+      await s.waitFor(/"msg":"reloaded"/);
       process.kill(pid, 'SIGTERM');
       const exit = await s.exited;
       expect(exit.stdout).toContain('SIGTERM received');
