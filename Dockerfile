@@ -44,8 +44,8 @@ EXPOSE 8080 9090 9191
 # Liveness from the control adapter, with node itself (the image has no curl); the port is the CMD's.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.NAFTIKO_CONTROL_PORT+'/health/live',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Node is PID 1 and handles SIGTERM/SIGINT itself (drain, then exit 0) and SIGHUP (reload); it starts
-# no child processes, so there are no zombies to reap and no init (tini, --init) is needed.
+# Node is PID 1 and handles SIGTERM/SIGINT itself (drain, then exit 0) and SIGHUP (reload); its only
+# children are --workers' cluster workers, which it waits for itself, so no init (tini, --init) is needed.
 ENTRYPOINT ["node", "/app/dist/cli.js"]
 # --host 0.0.0.0: reachable from outside the container (the container network is the boundary; on a
 # non-loopback address the Host/Origin check is off, see docs/deploy.md). Keep --control-port equal to

@@ -179,16 +179,17 @@ describe('the image command, run from the packed package', () => {
   // unshare (util-linux) as root: a private mount, PID and network namespace, as a container has
   const containerLike = process.platform === 'linux' && process.getuid?.() === 0 && exitCode(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -o remount,bind,ro / && ! touch /.naftiko-ro-probe 2>/dev/null']) === 0 && exitCode(['setpriv', '--help']) === 0 && exitCode(['nsenter', '--help']) === 0 && exitCode(['ip', '-V']) === 0;
 
-  it.skipIf(!containerLike)('the exact ENTRYPOINT + CMD as PID 1, uid 1000, no capabilities, read-only root: ready, HEALTHCHECK passes, SIGHUP reloads, SIGTERM exits 0', async () => {
+  /** The image command (plus `extra`) as a container runs it; `during` gets node's pid as seen from here. */
+  async function asContainer(extra: readonly string[], during: (pid: number, inNetwork: (argv: string[]) => number, s: Serving) => Promise<void>): Promise<string> {
     const [uid, gid] = only('USER').split(':');
     const env = Object.entries({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', ...IMAGE_ENV }).map(([k, v]) => `${k}=${v}`);
     // lo up, / read-only (there is no writable /tmp either), then exec: node keeps PID 1
     const inside = `ip link set lo up && mount -o remount,bind,ro / && exec setpriv --reuid=${uid} --regid=${gid} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs env -i "$@"`;
     const command: [string, ...string[]] = ['unshare', '--mount', '--pid', '--fork', '--mount-proc', '--net', '--propagation', 'private', 'sh', '-c', inside, 'sh', ...env, ...hostCommand()];
-    const s = new Serving(CMD.map(onHost(app)), { PATH: process.env.PATH ?? '' }, app, '/', command);
+    const s = new Serving([...CMD.map(onHost(app)), ...extra], { PATH: process.env.PATH ?? '' }, app, '/', command);
     let pid = 0;
     try {
-      await s.waitFor(/^CONTROL\s+\S+\s+http:\/\/0\.0\.0\.0:(\d+)/m, 15_000);
+      await s.waitFor(/^CONTROL\s+\S+\s+http:\/\/0\.0\.0\.0:(\d+)/m, 20_000);
       // the node process, seen from here (unshare forked it)
       pid = Number(readFileSync(`/proc/${s.child.pid}/task/${s.child.pid}/children`, 'utf8').trim());
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -196,26 +197,41 @@ describe('the image command, run from the packed package', () => {
       expect(status).toMatch(new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
       expect(status).toMatch(/^CapEff:\s+0+$/m);
       const inNetwork = (argv: string[]) => exitCode(['nsenter', '--target', String(pid), '--net', ...argv], { PATH: process.env.PATH, ...IMAGE_ENV });
-      const probe = (route: string) => ['-e', `fetch('http://127.0.0.1:${IMAGE_ENV.NAFTIKO_CONTROL_PORT}${route}').then(r=>process.exit(r.status===200?0:1),()=>process.exit(2))`];
-      expect(inNetwork([process.execPath, ...probe('/health/ready')])).toBe(0);
+      expect(inNetwork([process.execPath, '-e', `fetch('http://127.0.0.1:${IMAGE_ENV.NAFTIKO_CONTROL_PORT}/health/ready').then(r=>process.exit(r.status===200?0:1),()=>process.exit(2))`])).toBe(0);
       expect(inNetwork(HEALTHCHECK.map((a, i) => (i === 0 ? process.execPath : a)))).toBe(0);
       // a REST call that reads the capability and answers (401: no key, and none was given)
       expect(inNetwork([process.execPath, '-e', `fetch('http://127.0.0.1:8080/v1/api/bulk/syncs').then(r=>process.exit(r.status===401?0:1),()=>process.exit(2))`])).toBe(0);
-      // SIGHUP reaches PID 1 too (a handler is installed): the files are loaded again
-      process.kill(pid, 'SIGHUP');
-      await s.waitFor(/"msg":"reloaded"/);
+      await during(pid, inNetwork, s);
       process.kill(pid, 'SIGTERM');
       const exit = await s.exited;
       expect(exit.stdout).toContain('SIGTERM received');
       expect(exit.stderr).not.toMatch(/EROFS|EACCES/);
       expect(exit.code).toBe(0);
+      return exit.stdout;
     } finally {
       if (s.child.exitCode === null) {
         if (pid) process.kill(pid, 'SIGKILL');
         await s.exited;
       }
     }
+  }
+
+  it.skipIf(!containerLike)('the exact ENTRYPOINT + CMD as PID 1, uid 1000, no capabilities, read-only root: ready, HEALTHCHECK passes, SIGHUP reloads, SIGTERM exits 0', async () => {
+    await asContainer([], async (pid, _inNetwork, s) => {
+      // SIGHUP reaches PID 1 too (a handler is installed): the files are loaded again
+      process.kill(pid, 'SIGHUP');
+      await s.waitFor(/"msg":"reloaded"/);
+    });
   }, 30_000);
+
+  it.skipIf(!containerLike)('with --workers 2 as PID 1: the primary drains and waits for its workers itself, so SIGTERM exits 0 with no init', async () => {
+    const stdout = await asContainer(['--workers', '2'], async (pid) => {
+      expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)).toHaveLength(2);
+    });
+    // the primary told both workers and exited 0 only once each had drained and exited
+    expect(stdout).toContain('draining 2 workers');
+    expect(stdout.match(/finishing in-flight calls/g)).toHaveLength(2);
+  }, 40_000);
 
   it("compose.yaml's two services, run together: the sandbox's token and address reach the capability", async () => {
     const sandbox = COMPOSE.services.sandbox;
