@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { ensureBuilt } from '../build-dist.js';
-import { call, startRecorder, tmpDir, type Recorder, type TmpDir } from './helpers.js';
+import { call, startRecorder, tmpDir, type Recorder, type TmpDir, until } from './helpers.js';
 import { Serving } from './serving-cli.js';
 
 const SPEC = (upstream: string, version: number) => `
@@ -125,7 +125,7 @@ describe('--workers', () => {
     const { s, rest, pids } = await start(dir.write('crash.yaml', SPEC(upstream.url, 1)));
     try {
       process.kill(pids[0]!, 'SIGKILL');
-      await until(() => /worker 1 \(pid \d+\) exited \(SIGKILL\); starting another/.test(s.stderr));
+      await until(() => /worker 1 \(pid \d+\) exited \(SIGKILL\); starting another/.test(s.stderr), 15_000);
       // the other worker serves meanwhile
       for (let i = 0; i < 5; i++) expect((await fresh(`${rest}/version`)).status).toBe(200);
       const [, pid] = await s.waitFor(/worker 1 \(pid (\d+)\) is serving/, 30_000);
@@ -155,11 +155,3 @@ describe('--workers', () => {
     expect(refused.stderr).toContain('NR_ERR_WORKERS_STDIO');
   });
 });
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
