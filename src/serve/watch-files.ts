@@ -1,9 +1,11 @@
 /**
  * `--watch`: calls `changed` once a burst of edits to any of the files is over. Editors often save by
  * writing a new file and renaming it over the old one, which ends a watch on the file itself, so the
- * folders are watched and events are filtered by name.
+ * folders are watched and events are filtered by name. A file may also change without an event of its
+ * own name: a Kubernetes ConfigMap or Secret volume holds `NAME -> ..data/NAME` and updates by swapping
+ * the `..data` symlink, so an event on any other name counts when it moved a file's resolved target.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { realpathSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 /** Saves arrive as several events (truncate, write, rename): they are one change after this quiet time. */
@@ -19,9 +21,22 @@ export function watchFiles(files: readonly string[], changed: () => void, failed
   let timer: NodeJS.Timeout | undefined;
   const watchers: FSWatcher[] = [];
   for (const [dir, names] of byFolder) {
+    const targets = new Map([...names].map((n) => [n, resolvedTarget(path.join(dir, n))]));
+    const retargeted = (): boolean => {
+      let moved = false;
+      for (const [n, before] of targets) {
+        const now = resolvedTarget(path.join(dir, n));
+        if (now !== before) {
+          targets.set(n, now);
+          moved = true;
+        }
+      }
+      return moved;
+    };
     try {
       const w = watch(dir, { persistent: false }, (_event, name) => {
-        if (name !== null && !names.has(path.basename(String(name)))) return;
+        const moved = retargeted();
+        if (!moved && name !== null && !names.has(path.basename(String(name)))) return;
         clearTimeout(timer);
         timer = setTimeout(changed, SETTLE_MS);
       });
@@ -35,4 +50,13 @@ export function watchFiles(files: readonly string[], changed: () => void, failed
     clearTimeout(timer);
     for (const w of watchers) w.close();
   };
+}
+
+/** The file a path ends at after its symlinks; undefined while it does not exist (mid-swap). */
+function resolvedTarget(file: string): string | undefined {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined;
+  }
 }

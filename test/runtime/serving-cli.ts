@@ -18,8 +18,9 @@ export class Serving {
   stderr = '';
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
-  constructor(args: readonly string[], env: Record<string, string>, script = CLI) {
-    this.child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `command` runs instead of `node script` (e.g. a wrapper that execs node), with `args` after it */
+  constructor(args: readonly string[], env: Record<string, string>, script = CLI, cwd = ROOT, command: readonly [string, ...string[]] = [process.execPath, script]) {
+    this.child = spawn(command[0], [...command.slice(1), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
