@@ -4,6 +4,7 @@
  * MCP adapter with a tool per operation, inputs left to the runtime's inference from the consumed
  * parameters (so the three stay in step when one is edited).
  */
+import path from 'node:path';
 import { pointerOf } from '../../spec/diagnostics.js';
 import { SUPPORTED_VERSIONS } from '../../spec/load.js';
 import type { HttpMethod } from '../../spec/model.js';
@@ -143,7 +144,7 @@ export function buildCapability(spec: ReadSpec, options: { namespace?: string },
     naftiko: SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1],
     info: {
       label: title ?? namespace,
-      description: text(info.description) ?? text(info.summary) ?? `${title ?? namespace}, imported from ${spec.file}`,
+      description: text(info.description) ?? text(info.summary) ?? `${title ?? namespace}, imported from ${path.basename(spec.file)}`,
       ...(tags.length ? { tags } : {}),
     },
     ...(variables.length ? { binds: [{ namespace: bindsNamespace, keys: Object.fromEntries(variables.map((v) => [v.name, v.name])) }] } : {}),

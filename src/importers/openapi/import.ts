@@ -17,7 +17,7 @@ import type { BindVariable } from './security.js';
 export interface ImportOptions {
   /** the consumes namespace (default: the kebab-cased `info.title`) */
   readonly namespace?: string;
-  /** the file the capability will be written to, for the header's commands (default capability.yaml) */
+  /** the file the capability will be written to, named in the header's commands (default: FILE) */
   readonly output?: string;
 }
 
@@ -34,7 +34,7 @@ export async function importOpenApi(file: string, options: ImportOptions = {}): 
   const spec = await readOpenApi(file, warnings);
   const built = buildCapability(spec, options.namespace !== undefined ? { namespace: options.namespace } : {}, warnings);
   if (built.operations === 0) throw new RuntimeError('NR_ERR_OPENAPI_NO_OPERATIONS', `${file}: no operation to import (no GET, POST, PUT, PATCH or DELETE under "paths"); a capability needs at least one`);
-  const out = options.output ?? 'capability.yaml';
+  const out = options.output ?? 'FILE';
   const header = [
     `Naftiko capability imported from ${path.basename(file)} (${spec.version === '2.0' ? 'Swagger' : 'OpenAPI'} ${spec.versionText}) by naftiko-run ${VERSION} import openapi.`,
     `Check it: naftiko-run validate ${out}`,
