@@ -68,11 +68,20 @@ describe('naftiko-run import openapi', () => {
     const unsupported = cli('import', 'openapi', v2);
     expect(unsupported.status).toBe(1);
     expect(unsupported.stderr).toMatch(/openapi "2\.0\.0" is not supported; .*\[NR_ERR_OPENAPI_VERSION\]\n$/);
+    const unwritable = cli('import', 'openapi', fixture('petstore-3.0.yaml'), '-o', path.join(tmp.dir, 'no-such-dir', 'x.yaml'));
+    expect(unwritable.status).toBe(1);
+    expect(unwritable.stderr).toMatch(/no-such-dir\/x\.yaml: cannot write \(ENOENT\) \[NR_ERR_OUTPUT_UNWRITABLE\]\n$/);
     for (const args of [['import'], ['import', 'raml', 'x.raml'], ['import', 'openapi'], ['import', 'openapi', 'a.yaml', '--bogus'], ['init', 'extra.yaml']]) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/\[NR_ERR_CLI_USAGE\]\nRun naftiko-run --help for usage\.\n$/);
     }
+  });
+
+  it('validate on an OpenAPI file points at import openapi', () => {
+    const r = cli('validate', fixture('petstore-3.1.yaml'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`make one from it: naftiko-run import openapi ${fixture('petstore-3.1.yaml')} -o capability.yaml [NR_ERR_NOT_A_CAPABILITY]`);
   });
 
   it('--help lists both commands', () => {

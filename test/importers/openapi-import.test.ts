@@ -278,6 +278,9 @@ describe('refusals', () => {
     const bad = await refusal(tmp.write('broken.yaml', 'openapi: 3.0.0\ninfo: [unclosed\n'));
     expect(bad.code).toBe('NR_ERR_OPENAPI_SYNTAX');
     expect(bad.message).toMatch(/broken\.yaml:2:\d+/);
+    const dangling = await refusal(tmp.write('dangling.yaml', "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: [{$ref: '#/components/parameters/Missing'}]\n      responses: {'200': {description: ok}}\n"));
+    expect(dangling.code).toBe('NR_ERR_OPENAPI_REF');
+    expect(dangling.message).toContain('#/components/parameters/Missing');
     expect((await refusal(tmp.write('empty-paths.yaml', 'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths: {}\n'))).code).toBe('NR_ERR_OPENAPI_NO_OPERATIONS');
   });
 
