@@ -123,3 +123,35 @@ describe('init', () => {
     }
   });
 });
+
+describe('paths that are hard for a router, imported and served', () => {
+  it('a literal ":" after a placeholder, a placeholder before ".json", "-" and "." in placeholder names, different names at one place', async () => {
+    const spec = tmp.write('odd-paths.yaml', `openapi: 3.0.3
+info: {title: Odd, version: "1"}
+servers: [{url: "https://odd.example"}]
+paths:
+  /jobs/{id}:cancel:
+    post: {operationId: cancelJob, parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}
+  /files/{name}.json:
+    get: {operationId: getFile, parameters: [{name: name, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}
+  /pets/{pet-id}/toys/{toy.id}:
+    get: {parameters: [{name: pet-id, in: path, required: true, schema: {type: string}}, {name: toy.id, in: path, required: true, schema: {type: integer}}], responses: {"200": {description: ok}}}
+  /users/{id}:
+    get: {operationId: getUser, parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}
+  /users/{userId}/posts:
+    get: {operationId: getPosts, parameters: [{name: userId, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}
+`);
+    const r = await importAndLoad(tmp, spec, 'odd-paths.cap.yaml');
+    expect(r.warnings).toEqual([]);
+    const s = await start({ file: r.file, baseUris: new Map([['odd', upstream.url]]), env: {} });
+    try {
+      upstream.requests.length = 0;
+      const calls: [string, string][] = [['POST', '/jobs/7:cancel'], ['GET', '/files/a.json'], ['GET', '/pets/p1/toys/3'], ['GET', '/users/u1'], ['GET', '/users/u1/posts']];
+      for (const [method, url] of calls) expect((await call(`${s.rest}${url}`, { method })).status, `${method} ${url}`).toBe(200);
+      expect((await call(`${s.rest}/pets/p1/toys/three`)).status).toBe(400); // toy.id is an integer
+      expect(upstream.requests.map((q) => `${q.method} ${q.url}`)).toEqual(calls.map(([m, u]) => `${m} ${u}`));
+    } finally {
+      await s.close();
+    }
+  });
+});
