@@ -6,7 +6,7 @@
  * reported instead.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { parseYaml, type SourcePositions } from '../../spec/yaml-source.js';
+import { parseYaml, parseYamlWithPositions, type ParsedYaml, type SourcePositions } from '../../spec/yaml-source.js';
 import { pointerOf } from '../../spec/diagnostics.js';
 import { RuntimeError } from '../../runtime-error.js';
 import { ImportWarnings } from './warnings.js';
@@ -28,7 +28,7 @@ export interface ReadSpec {
 
 export async function readOpenApi(file: string, warnings: ImportWarnings): Promise<ReadSpec> {
   const text = readText(file);
-  const parsed = parseYaml(file, text);
+  const parsed = parseSpecText(file, text);
   const syntax = parsed.diagnostics.find((d) => d.severity === 'error');
   if (syntax) throw new RuntimeError('NR_ERR_OPENAPI_SYNTAX', `${file}:${syntax.line}:${syntax.column}: not valid YAML or JSON: ${syntax.message}`);
   const raw = parsed.value;
@@ -88,6 +88,21 @@ function readText(file: string): string {
     if (e instanceof RuntimeError) throw e;
     throw new RuntimeError('NR_ERR_OPENAPI_UNREADABLE', `${file}: cannot read file (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
   }
+}
+
+/** JSON descriptions (the large ones usually are) with JSON.parse; positions, needed only for a warning, from the YAML parser. */
+function parseSpecText(file: string, text: string): ParsedYaml {
+  if (/^\s*\{/.test(text)) {
+    try {
+      const value: unknown = JSON.parse(text);
+      let full: ParsedYaml | undefined;
+      const located = () => (full ??= parseYamlWithPositions(file, text)).positions;
+      return { value, diagnostics: [], positions: { valueAt: (p) => located().valueAt(p), keyAt: (p) => located().keyAt(p) } };
+    } catch {
+      // not strict JSON: YAML reads it and says where it breaks
+    }
+  }
+  return parseYaml(file, text);
 }
 
 function notOpenApi(file: string, why: string): RuntimeError {
