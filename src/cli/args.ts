@@ -12,11 +12,13 @@ const OPTIONS = {
   host: { type: 'string' },
   strict: { type: 'boolean' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   timeout: { type: 'string' },
   'connect-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
   'drain-timeout': { type: 'string' },
   'mcp-max-result-bytes': { type: 'string' },
+  'mcp-tool-timeout': { type: 'string' },
   retries: { type: 'string' },
   deadline: { type: 'string' },
   'upstream-concurrency': { type: 'string' },
@@ -40,11 +42,13 @@ export interface CliArgs {
     readonly host?: string;
     readonly strict?: boolean;
     readonly 'log-level'?: string;
+    readonly 'log-format'?: string;
     readonly timeout?: string;
     readonly 'connect-timeout'?: string;
     readonly 'request-timeout'?: string;
     readonly 'drain-timeout'?: string;
     readonly 'mcp-max-result-bytes'?: string;
+    readonly 'mcp-tool-timeout'?: string;
     readonly retries?: string;
     readonly deadline?: string;
     readonly 'upstream-concurrency'?: string;
@@ -99,11 +103,13 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     }),
     ...(values.host !== undefined ? { host: values.host } : {}),
     logLevel,
+    ...(values['log-format'] !== undefined ? { logFormat: oneOf(values['log-format'], '--log-format', ['auto', 'json', 'pretty'] as const) } : {}),
     ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
     ...(values['max-event-loop-lag'] !== undefined ? { maxEventLoopLagMs: count(values['max-event-loop-lag'], '--max-event-loop-lag') } : {}),
     ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
     ...(values['control-port'] !== undefined ? { controlPort: portNumber(values['control-port'], `--control-port ${values['control-port']}`) } : {}),
     ...(values.watch ? { watch: true } : {}),
+    ...(values['mcp-tool-timeout'] !== undefined ? { mcpToolTimeoutMs: millis(values['mcp-tool-timeout'], '--mcp-tool-timeout') } : {}),
     ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
     invoker: {
       ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
