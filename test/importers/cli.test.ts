@@ -130,5 +130,8 @@ describe('naftiko-run init', () => {
     const text = readFileSync(path.join(tmp.dir, 'notes.yaml'), 'utf8');
     expect(text).toContain('namespace: notes-rest');
     expect(cli('validate', '--strict', 'notes.yaml').stdout).toBe('OK notes.yaml\n');
+    const badName = cli('init', '-o', 'x.yaml', '--name', '!!!');
+    expect(badName.status).toBe(1);
+    expect(badName.stderr).toMatch(/--name "!!!": expected a name with letters or digits.*\[NR_ERR_CLI_BAD_VALUE\]\n$/);
   });
 });

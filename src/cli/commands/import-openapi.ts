@@ -1,8 +1,7 @@
 /** `naftiko-run import openapi SPEC [-o FILE] [--force] [--name NAME]`: a capability from an OpenAPI description. */
 import { importOpenApi } from '../../importers/openapi/import.js';
 import { formatDiagnostic, sortDiagnostics } from '../../spec/diagnostics.js';
-import { RuntimeError } from '../../runtime-error.js';
-import { parseGenerateArgs } from '../command-args.js';
+import { commandFailure as fail, parseGenerateArgs } from '../command-args.js';
 import { writeOutput } from '../write-output.js';
 import { usageError, type Io } from '../io.js';
 
@@ -31,14 +30,4 @@ export async function importCommand(argv: readonly string[], io: Io): Promise<nu
   } catch (e) {
     return fail(e, io);
   }
-}
-
-export function fail(e: unknown, io: Io): number {
-  if (e instanceof RuntimeError) {
-    if (e.code === 'NR_ERR_CLI_USAGE') return usageError(e.message, io);
-    io.err(`naftiko-run: ${e.message} [${e.code}]`);
-    return 1;
-  }
-  io.err(`naftiko-run: unexpected error: ${(e as Error)?.stack ?? String(e)} [NR_ERR_INTERNAL]`);
-  return 1;
 }

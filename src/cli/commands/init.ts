@@ -1,9 +1,8 @@
 /** `naftiko-run init [-o FILE] [--name NAME] [--force]`: a small commented capability to start from. */
 import { SUPPORTED_VERSIONS } from '../../spec/load.js';
-import { parseGenerateArgs } from '../command-args.js';
+import { commandFailure as fail, parseGenerateArgs } from '../command-args.js';
 import { writeOutput } from '../write-output.js';
 import { usageError, type Io } from '../io.js';
-import { fail } from './import-openapi.js';
 
 export const DEFAULT_INIT_FILE = 'capability.yaml';
 

@@ -139,7 +139,7 @@ export function buildCapability(spec: ReadSpec, options: { namespace?: string },
       { type: 'mcp', namespace: `${namespace}-mcp`, port: MCP_PORT, description: `MCP tools for ${title ?? namespace}: one per operation`, tools },
     ],
   };
-  const bindsNamespace = ['env', 'env-vars', 'environment'].find((n) => n !== namespace && !n.startsWith(`${namespace}-`))!;
+  const bindsNamespace = namespace === 'env' ? 'environment' : 'env'; // namespaces are unique across binds, consumes and exposes
   const capability: Record<string, unknown> = {
     naftiko: SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1],
     info: {
