@@ -68,7 +68,7 @@ describe('docs/guide.md', () => {
   });
 
   it('has one example per section', () => {
-    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml']);
+    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml', 'mcp-content.yaml', 'handbook/welcome.md']);
   });
 
   it.each(CAPABILITIES)('%s loads without errors or warnings', (name) => {
@@ -247,5 +247,22 @@ describe('docs/guide.md', () => {
     const r = await call(`${urls.api}/notes/7/byline`);
     expect(r.json).toEqual({ title: 'Groceries', by: 'Ana' });
     expect(last().path).toBe('/notes/7');
+  });
+
+  it('10. MCP resources and prompts: a folder, a template over a call, a prompt', async () => {
+    const urls = await serve('mcp-content.yaml');
+    await withMcp(urls['notes-mcp']!, async (c) => {
+      expect((await c.listResources()).resources.map((r) => [r.uri, r.name, r.mimeType])).toEqual([['docs://handbook/welcome.md', 'welcome.md', 'text/markdown']]);
+      expect((await c.readResource({ uri: 'docs://handbook/welcome.md' })).contents[0]!.text).toBe('# file: handbook/welcome.md\nWelcome to the team.\n');
+      expect((await c.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(['notes://{id}']);
+      const note = (await c.readResource({ uri: 'notes://n-1' })).contents[0]!;
+      expect(note.mimeType).toBe('application/json');
+      expect(JSON.parse(note.text as string)).toMatchObject({ id: 'n-1', title: 'Groceries' });
+      expect(last().path).toBe('/notes/n-1');
+      const prompt = await c.getPrompt({ name: 'summarize-note', arguments: { 'note-id': 'n-1' } });
+      expect(prompt.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Summarize note n-1 as ; read notes://n-1 first.' } }]);
+      await expect(c.getPrompt({ name: 'summarize-note', arguments: {} })).rejects.toMatchObject({ code: -32602 });
+      await expect(c.readResource({ uri: 'docs://handbook/../mcp-content.yaml' })).rejects.toMatchObject({ code: -32602 });
+    });
   });
 });

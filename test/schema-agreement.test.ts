@@ -124,6 +124,7 @@ function stripExtensions(doc: JsonObject): JsonObject {
     }
   }
   for (const p of restInputParameters(doc)) delete p.required;
+  for (const t of mcpTools(doc)) if (typeof t.name === 'string') t.name = t.name.replace(/_/g, '-');
   const fillObjectOutputs = (outputs: JsonObject[]): void => {
     for (const o of outputs) {
       if (o.type === 'object' && !('properties' in o) && ('mapping' in o || 'value' in o)) o.properties = {};
@@ -206,6 +207,16 @@ ${operationExtra}`;
 const firstConsumedParam = (doc: JsonObject): JsonObject => consumedInputParameters(doc)[0] as JsonObject;
 const firstRestOperation = (doc: JsonObject): JsonObject => restOperations(doc)[0] as JsonObject;
 
+const MCP_TOOL_ONLY = (tool: string): string => `
+naftiko: 1.0.0-alpha3
+capability:
+  exposes:
+    - type: mcp
+      port: 9090
+      namespace: items-mcp
+      tools:
+${tool}`;
+
 const EXTENSIONS: Extension[] = [
   {
     name: 'an imported consumes entry may say `from` (Ikanos) instead of `location`',
@@ -272,6 +283,12 @@ const EXTENSIONS: Extension[] = [
     schemaPointer: '/$defs/MappedOutputParameterObject',
     yaml: REST_ONLY('', `              outputParameters:\n                - type: object\n                  value: '{"ok": true}'\n`),
     without: (doc) => { (objs(firstRestOperation(doc).outputParameters)[0] as JsonObject).properties = {}; },
+  },
+  {
+    name: 'an MCP tool name may hold `_` (snake_case, as MCP clients and the conformance suite name tools)',
+    schemaPointer: '/$defs/McpTool/properties/name',
+    yaml: MCP_TOOL_ONLY('        - name: test_simple_text\n          description: d\n          outputParameters: [{ name: m, type: string, value: hi }]\n'),
+    without: (doc) => { (mcpTools(doc)[0] as JsonObject).name = 'test-simple-text'; },
   },
 ];
 

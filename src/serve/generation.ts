@@ -10,6 +10,7 @@ import { DEFAULT_INVOKER_OPTIONS, Invoker } from '../invoke/invoker.js';
 import { buildRestApp } from '../expose/rest/rest-adapter.js';
 import { buildMcpApp } from '../expose/mcp/mcp-adapter.js';
 import { compileTools } from '../expose/mcp/tools.js';
+import { compileContent } from '../expose/mcp/content.js';
 import { buildSkillApp, restOperationLookup } from '../expose/skill/skill-adapter.js';
 import { prepareInboundAuth } from '../expose/inbound-auth.js';
 import { combineObservers, type UpstreamObserver, type UpstreamState } from '../consume/pools.js';
@@ -88,10 +89,10 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         if (adapter.type === 'mcp' && adapter.transport === 'stdio') {
           if (!withStdio) continue;
           const { createMcpServer, serveStdio } = await import('../expose/mcp/protocol.js');
-          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION);
+          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION, undefined, compileContent(adapter, invoker, resultLimits));
           await serveStdio(server);
           stdio.push(server);
-          adapters.push({ type: 'mcp', namespace: adapter.namespace, file, url: 'stdio', routes: [], tools: adapter.tools.map((t) => t.name) });
+          adapters.push({ type: 'mcp', namespace: adapter.namespace, file, url: 'stdio', routes: mcpContentLines(adapter), tools: adapter.tools.map((t) => t.name) });
           continue;
         }
         const host = options.host ?? adapter.address;
@@ -139,6 +140,15 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
 function started(adapter: RestAdapter | McpAdapter | SkillAdapter, file: string, url: string): StartedAdapter {
   if (adapter.type === 'rest') return { type: 'rest', namespace: adapter.namespace, file, url, routes: adapter.operations.map((o) => `${o.method} ${o.path}`), tools: [] };
   if (adapter.type === 'skill') return { type: 'skill', namespace: adapter.namespace, file, url, routes: ['GET /skills', ...adapter.skills.map((s) => `GET /skills/${s.name}`)], tools: [] };
-  return { type: 'mcp', namespace: adapter.namespace, file, url: `${url}/mcp`, routes: [], tools: adapter.tools.map((t) => t.name) };
+  return { type: 'mcp', namespace: adapter.namespace, file, url: `${url}/mcp`, routes: mcpContentLines(adapter), tools: adapter.tools.map((t) => t.name) };
+}
+
+/** The startup summary's lines for an MCP adapter's resources and prompts. */
+function mcpContentLines(adapter: McpAdapter): string[] {
+  const uri = (r: McpAdapter['resources'][number]) => (r.kind === 'static' ? `${r.uri}${r.uri.endsWith('/') ? '' : '/'}… (${r.directory})` : r.uri);
+  return [
+    ...(adapter.resources.length ? [`resources: ${adapter.resources.map(uri).join(', ')}`] : []),
+    ...(adapter.prompts.length ? [`prompts: ${adapter.prompts.map((p) => p.name).join(', ')}`] : []),
+  ];
 }
 

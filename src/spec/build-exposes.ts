@@ -13,6 +13,7 @@ import { buildSteps, type ScriptingSettings } from './build-steps.js';
 import { buildAuth } from './build-consumes.js';
 import { buildSkillAdapter } from './build-skill.js';
 import { buildControlAdapter, CONTROL_NAMESPACE } from './build-control.js';
+import { buildMcpPrompts, buildMcpResources } from './build-mcp-resources.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1';
 
@@ -59,7 +60,10 @@ export function buildExposes(
     } else if (raw.type === 'mcp') {
       const transport = raw.transport === 'stdio' ? 'stdio' : 'http';
       const tools = buildTools(scope, raw, pointer, namespace);
-      adapters.push({ ...common, type: 'mcp', transport, ...(typeof raw.port === 'number' ? { port: raw.port } : {}), tools });
+      const resources = buildMcpResources(ctx, raw, pointer, variables, (res, at, id, declared) =>
+        buildOperation(scope, res, at, { id, adapter: namespace, name: String(res.name), aliases: ['tools', 'mcp', namespace], declared, placeholders: [], isRest: false }));
+      const prompts = buildMcpPrompts(ctx, raw, pointer);
+      adapters.push({ ...common, type: 'mcp', transport, ...(typeof raw.port === 'number' ? { port: raw.port } : {}), tools, resources, prompts });
     } else if (raw.type === 'control') {
       adapters.push(buildControlAdapter(ctx, raw, common, variables));
     }

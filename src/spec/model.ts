@@ -170,6 +170,62 @@ export interface McpAdapter extends AdapterBase {
   /** absent for stdio */
   readonly port?: number;
   readonly tools: readonly ExposedOperation[];
+  /** `resources[]` (FEATURES §8), in declaration order */
+  readonly resources: readonly McpResource[];
+  /** `prompts[]` (FEATURES §9), in declaration order */
+  readonly prompts: readonly McpPrompt[];
+}
+
+/** `resources[]` of an MCP adapter: files under a folder, or the answer of a call or steps. */
+export type McpResource = StaticResource | DynamicResource;
+
+interface McpResourceBase {
+  readonly name: string;
+  /** `label` (MCP `title`) */
+  readonly label?: string;
+  readonly description?: string;
+  /** `mimeType`; absent: by extension (static) or from the answer (dynamic) */
+  readonly mimeType?: string;
+  readonly pointer: string;
+}
+
+/** `location: file:///dir`: each file under the folder is the resource `uri + "/" + relative path`. */
+export interface StaticResource extends McpResourceBase {
+  readonly kind: 'static';
+  /** `uri` as written: `docs://api` and `docs://api/` both name `docs://api/<path>`; `notes://` names `notes://<path>` */
+  readonly uri: string;
+  /** `location`, resolved to an existing directory at load */
+  readonly directory: string;
+}
+
+/** `call` or `steps`: read through the invoker; a templated `uri` makes it a resource template. */
+export interface DynamicResource extends McpResourceBase {
+  readonly kind: 'dynamic';
+  /** `uri` with `{{x}}` written `{x}` (the MCP `uriTemplate` when `variables` is not empty) */
+  readonly uri: string;
+  /** RFC 6570 level-1 variables of `uri`, in order; empty for a plain URI */
+  readonly variables: readonly string[];
+  /** what runs; its inputs are the URI variables (strings, percent-decoded) */
+  readonly operation: ExposedOperation;
+}
+
+/** `prompts[]` of an MCP adapter */
+export interface McpPrompt {
+  readonly name: string;
+  readonly label?: string;
+  readonly description?: string;
+  readonly arguments: readonly McpPromptArgument[];
+  /** `template[]`, or the `location` file (read at load) as one `user` message */
+  readonly messages: readonly { readonly role: 'user' | 'assistant'; readonly content: string }[];
+  readonly pointer: string;
+}
+
+export interface McpPromptArgument {
+  readonly name: string;
+  readonly label?: string;
+  readonly description?: string;
+  /** default true (alpha3 schema) */
+  readonly required: boolean;
 }
 
 /** `exposes[]` with `type: skill`: a read-only catalog of skills over sibling adapters (FEATURES §14) */

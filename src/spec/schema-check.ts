@@ -163,6 +163,7 @@ function notReason(_path: string, field: string): string {
 const PATTERN_HINTS: Record<string, string> = {
   '^[a-zA-Z0-9-]+$': ' (letters, digits and "-")',
   '^[a-zA-Z0-9-_*]+$': ' (letters, digits, "-", "_" and "*")',
+  '^[a-zA-Z0-9_-]+$': ' (letters, digits, "-" and "_")',
   '^[A-Z][A-Z0-9_]*$': ' (UPPER_SNAKE_CASE)',
   '^[a-zA-Z0-9-]+\\.[a-zA-Z0-9-]+$': ' (namespace.operation)',
 };

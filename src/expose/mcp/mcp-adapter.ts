@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { McpAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { compileTools } from './tools.js';
+import { compileContent } from './content.js';
 import { overloaded, overloadedJsonRpc } from '../load-shedding.js';
 import type { ResultLimits } from './tool-result.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
@@ -39,6 +40,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   const app = Fastify(serverOptions(options.logger, MCP_BODY_LIMIT, options.serverFor));
   installJsonParser(app);
   const tools = compileTools(adapter, invoker, options.limits, options.observe?.telemetry);
+  const content = compileContent(adapter, invoker, options.limits);
   if (options.observe) observeRequests(app, options.observe, 'mcp', mcpOperation(new Set(tools.keys())));
   const checkOrigin = isLoopback(options.host);
 
@@ -66,7 +68,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     const caller = callerOf(req.raw);
     for (const { id, reason } of cancelledIds(req.body)) running.cancel(caller, id, reason);
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
-    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => running.track(caller, id, abort)), req, reply);
+    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => running.track(caller, id, abort), content), req, reply);
   };
   // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
   for (const url of ['/mcp', '/']) {

@@ -11,6 +11,8 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { McpAdapter } from '../../spec/model.js';
 import { INVALID_PARAMS, ProtocolError, type ToolEntry } from './tools.js';
 import { childAbort, type CallAbort } from '../../consume/call-signal.js';
+import type { McpContent } from './content.js';
+import { contentCapabilities, registerContent } from './register-content.js';
 
 /**
  * Without this, every `new Server()` builds its own Ajv instance (a fifth of the CPU of a call, and most
@@ -24,11 +26,11 @@ const definitions = new WeakMap<Map<string, ToolEntry>, Tool[]>();
 /** `track`: records a running tool call under its JSON-RPC id, so a later `notifications/cancelled` can abort it */
 export type TrackCall = (id: string | number, abort: CallAbort) => () => void;
 
-export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string, track?: TrackCall): Server {
+export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string, track?: TrackCall, content: McpContent = {}): Server {
   const server = new Server(
     { name, version },
     {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: false }, ...contentCapabilities(content) },
       jsonSchemaValidator: sharedValidator,
       ...(adapter.description ? { instructions: adapter.description } : {}),
     },
@@ -54,6 +56,7 @@ export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntr
       link.detach();
     }
   });
+  registerContent(server, content);
   return server;
 }
 
