@@ -16,6 +16,10 @@ Usage:
   naftiko-run schema [editor]             print the capability JSON Schema (2020-12; editor: its draft-07 copy)
   naftiko-run export openapi FILE [-o out.json|out.yaml] [--adapter NAMESPACE]
                                           a REST adapter's OpenAPI 3.1 document (stdout: JSON)
+  naftiko-run import openapi SPEC [-o FILE] [--name NAME] [--force]
+                                          a capability from an OpenAPI 2.0/3.0/3.1 file (YAML or JSON; stdout without -o)
+  naftiko-run init [-o FILE] [--name NAME] [--force]
+                                          write a small commented capability to start from (default capability.yaml)
   naftiko-run help | version              this text | the version
 
 Options:
@@ -55,6 +59,9 @@ NAFTIKO_RUN_HEAP_GROWTH_PERCENT caps V8's heap growth per GC (default 100, 0 = V
 Docs: README.md; error codes: docs/errors.md`;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  // import and init parse their own flags (-o, --name, --force) and are loaded only when asked for
+  if (argv[0] === 'import') return (await import('./commands/import-openapi.js')).importCommand(argv.slice(1), io);
+  if (argv[0] === 'init') return (await import('./commands/init.js')).initCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseCliArgs(argv);

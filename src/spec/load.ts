@@ -51,7 +51,8 @@ export function loadCapabilityText(file: string, text: string, options: LoadOpti
   const root = doc as Raw;
   if (!('naftiko' in root)) {
     const kind = 'openapi' in root ? 'an OpenAPI document' : 'swagger' in root ? 'a Swagger document' : 'a YAML mapping without a "naftiko" version field';
-    whole('NR_ERR_NOT_A_CAPABILITY', `not a Naftiko capability: this is ${kind}; a capability starts with "naftiko: ${SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]}"`);
+    const advice = 'openapi' in root || 'swagger' in root ? `; make one from it: naftiko-run import openapi ${file} -o capability.yaml` : '';
+    whole('NR_ERR_NOT_A_CAPABILITY', `not a Naftiko capability: this is ${kind}; a capability starts with "naftiko: ${SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]}"${advice}`);
   }
 
   const ctx = new BuildContext(file, path.dirname(path.resolve(file)), parsed.positions);

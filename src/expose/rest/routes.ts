@@ -1,6 +1,15 @@
 /** Exposed REST paths (`/x/{id}`, `/x/{{id}}`) → fastify route URLs (`/x/:id`). */
 export function toFastifyPath(path: string): string {
-  const p = path.replace(/\{\{\s*([^{}\s]+)\s*\}\}|\{([^{}\s/]+)\}/g, (_m, a: string | undefined, b: string | undefined) => `:${safeParamName(a ?? b ?? '')}`);
+  // a literal ':' (Google-style `/jobs/{id}:cancel`) is written '::' for fastify, else it starts a
+  // parameter; a parameter right before one needs a pattern to end it, or it swallows the rest
+  let p = '';
+  let last = 0;
+  for (const m of path.matchAll(/\{\{\s*([^{}\s]+)\s*\}\}|\{([^{}\s/]+)\}/g)) {
+    const colonNext = path[m.index + m[0].length] === ':';
+    p += path.slice(last, m.index).replace(/:/g, '::') + `:${safeParamName(m[1] ?? m[2] ?? '')}${colonNext ? '(^[^/:]+)' : ''}`;
+    last = m.index + m[0].length;
+  }
+  p += path.slice(last).replace(/:/g, '::');
   return p.startsWith('/') ? p : `/${p}`;
 }
 
