@@ -506,6 +506,33 @@ describe('upstream OAuth2 client credentials', () => {
     }
   });
 
+  it('the alpha3 resource-server shape alone: a load warning and 501; an unset secret: 401 naming its variable', async () => {
+    const bare = oauthYaml(tokens.url).replace(/        tokenEndpoint: .*\n/, '').replace(/        client(Id|Secret): .*\n/g, '');
+    const file = dir.write('oauth-bare.yaml', bare);
+    const { loadCapability } = await import('../../src/spec/load.js');
+    const loaded = loadCapability(file, { env: {} });
+    const warning = loaded.warnings.find((w) => w.code === 'NR_WARN_OAUTH2_CLIENT_MISSING');
+    expect(warning?.message).toContain('"tokenEndpoint", "clientId", "clientSecret"');
+    expect(warning?.pointer).toBe('/capability/consumes/0/authentication');
+    const rt = await start({ file, baseUris: new Map([['crm', api.url]]), env: {} });
+    try {
+      const r = await call(`${rt.rest}/contacts/1`);
+      expect(r.status).toBe(501);
+      expect(r.json.code).toBe('NR_ERR_OAUTH2_CLIENT_MISSING');
+    } finally {
+      await rt.close();
+    }
+    const unset = await start({ file: dir.write('oauth-unset.yaml', oauthYaml(tokens.url)), baseUris: new Map([['crm', api.url]]), env: { CLIENT_ID: 'c' } });
+    try {
+      const r = await call(`${unset.rest}/contacts/1`);
+      expect(r.status).toBe(401);
+      expect(r.json.code).toBe('NR_ERR_CREDENTIAL_MISSING');
+      expect(r.json.detail).toContain('CLIENT_SECRET');
+    } finally {
+      await unset.close();
+    }
+  });
+
   it('a token endpoint refusal that echoes the secret: 502 naming the status and error, the secret scrubbed, nothing in the debug log', async () => {
     tokens.behave = { status: 401, echoSecret: true };
     const log = new PassThrough();
