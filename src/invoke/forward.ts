@@ -234,8 +234,8 @@ function credentialRenders(auth: Authentication, variables: ReadonlyMap<string, 
       return filled(auth.username) && renderTemplate(auth.password, (ref) => variables.get(ref)?.value).ok;
     case 'apikey':
       return filled(auth.value);
-    default:
-      return true;
+    case 'oauth2':
+      return auth.client === undefined || (filled(auth.client.tokenEndpoint) && filled(auth.client.clientId) && filled(auth.client.clientSecret));
   }
 }
 
