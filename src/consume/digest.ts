@@ -33,7 +33,7 @@ interface NonceState {
 
 export class DigestSession implements UpstreamSession {
   private readonly nonces = new Map<string, NonceState>();
-  constructor(private readonly username: string, private readonly password: string) {}
+  constructor(private readonly username: string, private readonly password: string, private readonly cnonce: () => string = () => randomBytes(16).toString('hex')) {}
 
   authorize(origin: string, method: string, target: string): string | undefined {
     const state = this.nonces.get(origin);
@@ -55,7 +55,7 @@ export class DigestSession implements UpstreamSession {
   private answer(c: Challenge, nc: number, method: string, target: string): string {
     const base = c.algorithm.replace(/-sess$/, '');
     const H = (s: string) => createHash(HASHES[base]!.hash).update(s, 'utf8').digest('hex');
-    const cnonce = randomBytes(16).toString('hex');
+    const cnonce = this.cnonce();
     const ncText = nc.toString(16).padStart(8, '0');
     let ha1 = H(`${this.username}:${c.realm}:${this.password}`);
     if (c.algorithm.endsWith('-sess')) ha1 = H(`${ha1}:${c.nonce}:${cnonce}`);
