@@ -1,4 +1,5 @@
 /** Sends upstream requests (breaker, limit, retries, deadline) and reads their bodies within limits. */
+import { outgoingHeaders } from '../observe/request-id.js';
 import type { Dispatcher } from 'undici';
 import type { UpstreamRequest } from './request.js';
 import type { AttemptTarget, Upstream, UpstreamObserver, UpstreamPools } from './pools.js';
@@ -50,7 +51,7 @@ async function sendRetrying(pools: UpstreamPools, req: UpstreamRequest, reqHeade
         upstream.pool.request({
           path: req.path,
           method: req.method,
-          headers: extra ? { ...reqHeaders, ...extra } : reqHeaders,
+          headers: outgoingHeaders(reqHeaders, extra),
           ...(req.body !== undefined ? { body: req.body as string } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,
