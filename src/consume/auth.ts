@@ -76,20 +76,22 @@ export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<s
       if (!client) {
         return (_h, ref) => {
           throw new InvokeError('NR_ERR_OAUTH2_CLIENT_MISSING', 501, 'Upstream authentication not configured',
-            `${ref}: oauth2 on consumes "${api.namespace}" needs "tokenEndpoint", "clientId" and "clientSecret" (naftiko-run client-credentials extension)`);
+            `${ref}: oauth2 on consumes "${api.namespace}" needs "clientId", "clientSecret" and "tokenEndpoint" (or "authorizationServerUri" to discover it): the naftiko-run client-credentials extension`);
         };
       }
       const id = render(client.clientId);
       const secret = render(client.clientSecret);
-      const endpoint = render(client.tokenEndpoint);
-      if (id === undefined || secret === undefined || endpoint === undefined) return callerOnly('authorization', auth, missing([client.tokenEndpoint, client.clientId, client.clientSecret]), callerHeaders);
+      const where = (client.tokenEndpoint ?? client.authorizationServerUri)!;
+      const field = client.tokenEndpoint ? 'tokenEndpoint' : 'authorizationServerUri';
+      const endpoint = render(where);
+      if (id === undefined || secret === undefined || endpoint === undefined) return callerOnly('authorization', auth, missing([where, client.clientId, client.clientSecret]), callerHeaders);
       if (!/^https?:$/.test(URL.canParse(endpoint) ? new URL(endpoint).protocol : '')) {
         return (_h, ref) => {
-          throw new InvokeError('NR_ERR_UPSTREAM_AUTH', 502, 'Upstream token request failed', `${ref}: the oauth2 tokenEndpoint ${client.tokenEndpoint.source} does not render to an absolute http(s) URL`);
+          throw new InvokeError('NR_ERR_UPSTREAM_AUTH', 502, 'Upstream token request failed', `${ref}: the oauth2 ${field} ${where.source} does not render to an absolute http(s) URL`);
         };
       }
       const session = sessions.pools.session(`oauth2\0${api.namespace}`, () => new OAuth2ClientSession({
-        namespace: api.namespace, tokenEndpoint: endpoint, endpointLabel: client.tokenEndpoint.source, clientId: id, clientSecret: secret,
+        namespace: api.namespace, ...(client.tokenEndpoint ? { tokenEndpoint: endpoint } : { authorizationServer: endpoint }), endpointLabel: where.source, clientId: id, clientSecret: secret,
         clientAuthMethod: client.clientAuthMethod, scopes: client.scopes,
         ...(client.audience !== undefined ? { audience: client.audience } : {}),
         ...(client.resource !== undefined ? { resource: client.resource } : {}),

@@ -14,8 +14,10 @@ import { headerValueProblem } from './header-value.js';
 export interface TokenRequestSettings {
   /** the consumes namespace, for messages */
   readonly namespace: string;
-  readonly tokenEndpoint: string;
-  /** the endpoint as written (bind values shown as placeholders), for messages */
+  /** absent: discovered from `authorizationServer`'s metadata (RFC 8414, then OpenID Connect) */
+  readonly tokenEndpoint?: string;
+  readonly authorizationServer?: string;
+  /** the endpoint (or the server) as written, bind values shown as placeholders, for messages */
   readonly endpointLabel: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -23,7 +25,7 @@ export interface TokenRequestSettings {
   readonly scopes: readonly string[];
   readonly audience?: string;
   readonly resource?: string;
-  /** ms one token request may take, answer read included */
+  /** ms one token request may take, discovery and answer included */
   readonly timeoutMs: number;
 }
 
@@ -32,8 +34,13 @@ interface Token {
   readonly expiresAt: number;
 }
 
-/** a token response larger than this is not a token response */
-const MAX_TOKEN_RESPONSE = 64 * 1024;
+interface Answer {
+  readonly status: number;
+  readonly json: Record<string, unknown> | undefined;
+}
+
+/** a token response (or metadata document) larger than this is not one */
+const MAX_RESPONSE = 64 * 1024;
 /** the cache lifetime when the endpoint does not say (`expires_in` absent) */
 const DEFAULT_LIFETIME_MS = 60_000;
 /** a token is renewed this long before it expires (at most a tenth of its lifetime) */
@@ -42,10 +49,10 @@ const EXPIRY_MARGIN_MS = 30_000;
 export class OAuth2ClientSession implements UpstreamSession {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
-  private readonly endpoint: URL;
+  private endpoint: URL | undefined;
 
   constructor(private readonly settings: TokenRequestSettings, private readonly pools: UpstreamPools, private readonly now: () => number = Date.now) {
-    this.endpoint = new URL(settings.tokenEndpoint);
+    if (settings.tokenEndpoint !== undefined) this.endpoint = new URL(settings.tokenEndpoint);
   }
 
   async authorize(): Promise<string> {
@@ -77,6 +84,8 @@ export class OAuth2ClientSession implements UpstreamSession {
 
   private async fetchToken(): Promise<Token> {
     const s = this.settings;
+    const deadlineAt = this.now() + s.timeoutMs;
+    const endpoint = this.endpoint ??= await this.discover(deadlineAt);
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (s.scopes.length) form.set('scope', s.scopes.join(' '));
     if (s.audience !== undefined) form.set('audience', s.audience);
@@ -89,32 +98,8 @@ export class OAuth2ClientSession implements UpstreamSession {
       // RFC 6749 §2.3.1: each part form-urlencoded before the Basic encoding
       headers.authorization = `Basic ${Buffer.from(`${formEncode(s.clientId)}:${formEncode(s.clientSecret)}`).toString('base64')}`;
     }
-    const origin = this.endpoint.origin;
-    const path = this.endpoint.pathname + this.endpoint.search;
-    const label = `POST ${s.endpointLabel}`;
-    const deadlineAt = this.now() + s.timeoutMs;
-    const signal = AbortSignal.timeout(s.timeoutMs);
-    let status: number;
-    let body: Buffer;
-    try {
-      const res = await attemptOnce(this.pools.upstream(origin), deadlineAt, undefined, this.pools.observer, (headersTimeout, extra) =>
-        this.pools.get(origin).request({
-          path, method: 'POST', headers: extra ? { ...headers, ...extra } : headers, body: form.toString(),
-          headersTimeout, bodyTimeout: s.timeoutMs, signal,
-        }), s.timeoutMs, { origin, method: 'POST', path: this.endpoint.pathname, label, namespace: s.namespace });
-      status = res.statusCode;
-      body = await readLimited(res.body as unknown as AsyncIterable<Buffer>, MAX_TOKEN_RESPONSE, label);
-    } catch (e) {
-      const timedOut = signal.aborted || (e instanceof InvokeError && e.code === 'NR_ERR_UPSTREAM_TIMEOUT');
-      throw this.failure(timedOut ? `${label} did not answer within ${s.timeoutMs} ms` : e instanceof InvokeError ? e.message : `${label} failed`);
-    }
-    let json: Record<string, unknown> | undefined;
-    try {
-      const parsed: unknown = JSON.parse(body.toString('utf8'));
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
-    } catch {
-      json = undefined;
-    }
+    const label = `POST ${s.tokenEndpoint !== undefined ? s.endpointLabel : endpoint.origin + endpoint.pathname}`;
+    const { status, json } = await this.request('POST', endpoint, headers, form.toString(), deadlineAt, label);
     if (status !== 200) {
       const error = json && typeof json.error === 'string' ? `: ${json.error}${typeof json.error_description === 'string' ? ` (${json.error_description})` : ''}` : '';
       throw this.failure(`${label} answered ${status}${error.slice(0, 300)}`);
@@ -126,6 +111,57 @@ export class OAuth2ClientSession implements UpstreamSession {
     const expiresIn = Number(json!.expires_in);
     const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 - Math.min(EXPIRY_MARGIN_MS, expiresIn * 100) : DEFAULT_LIFETIME_MS;
     return { authorization: `Bearer ${accessToken}`, expiresAt: this.now() + lifetime };
+  }
+
+  /**
+   * The token endpoint from the authorization server's metadata: RFC 8414's path-inserted URL, the
+   * appended form, then OpenID Connect discovery; the first 200 whose `issuer` is the server wins.
+   */
+  private async discover(deadlineAt: number): Promise<URL> {
+    const server = new URL(this.settings.authorizationServer!);
+    const issuer = server.href.replace(/\/+$/, '');
+    const path = server.pathname.replace(/\/+$/, '');
+    const candidates = [...new Set([
+      `${server.origin}/.well-known/oauth-authorization-server${path}`,
+      `${issuer}/.well-known/oauth-authorization-server`,
+      `${issuer}/.well-known/openid-configuration`,
+    ])];
+    const tried: string[] = [];
+    for (const url of candidates) {
+      const { status, json } = await this.request('GET', new URL(url), { accept: 'application/json' }, undefined, deadlineAt, `GET ${url}`);
+      const endpoint = json?.token_endpoint;
+      if (status === 200 && typeof json?.issuer === 'string' && json.issuer.replace(/\/+$/, '') === issuer && typeof endpoint === 'string' && /^https?:\/\//.test(endpoint) && URL.canParse(endpoint)) return new URL(endpoint);
+      tried.push(`${url} (${status === 200 ? 'no matching issuer and token_endpoint' : status})`);
+    }
+    throw this.failure(`no token_endpoint found in the metadata of ${issuer}: tried ${tried.join(', ')}; set "tokenEndpoint"`);
+  }
+
+  /** One request within the token deadline, its JSON object answer (undefined when not one). */
+  private async request(method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body: string | undefined, deadlineAt: number, label: string): Promise<Answer> {
+    const s = this.settings;
+    const remaining = Math.max(1, deadlineAt - this.now());
+    const signal = AbortSignal.timeout(remaining);
+    const origin = url.origin;
+    let status: number;
+    let bytes: Buffer;
+    try {
+      const res = await attemptOnce(this.pools.upstream(origin), deadlineAt, undefined, this.pools.observer, (headersTimeout, extra) =>
+        this.pools.get(origin).request({
+          path: url.pathname + url.search, method, headers: extra ? { ...headers, ...extra } : headers, ...(body !== undefined ? { body } : {}),
+          headersTimeout, bodyTimeout: remaining, signal,
+        }), remaining, { origin, method, path: url.pathname, label, namespace: s.namespace });
+      status = res.statusCode;
+      bytes = await readLimited(res.body as unknown as AsyncIterable<Buffer>, MAX_RESPONSE, label);
+    } catch (e) {
+      const timedOut = signal.aborted || this.now() >= deadlineAt || (e instanceof InvokeError && e.code === 'NR_ERR_UPSTREAM_TIMEOUT');
+      throw this.failure(timedOut ? `${label} did not answer within ${s.timeoutMs} ms` : e instanceof InvokeError ? e.message : `${label} failed`);
+    }
+    try {
+      const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+      return { status, json: parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined };
+    } catch {
+      return { status, json: undefined };
+    }
   }
 
   /** 502 for the caller; the detail is scrubbed of the secret in every spelling it could be echoed in. */

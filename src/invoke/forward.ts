@@ -236,7 +236,7 @@ function credentialRenders(auth: Authentication, variables: ReadonlyMap<string, 
     case 'apikey':
       return filled(auth.value);
     case 'oauth2':
-      return auth.client === undefined || (filled(auth.client.tokenEndpoint) && filled(auth.client.clientId) && filled(auth.client.clientSecret));
+      return auth.client === undefined || (filled((auth.client.tokenEndpoint ?? auth.client.authorizationServerUri)!) && filled(auth.client.clientId) && filled(auth.client.clientSecret));
   }
 }
 

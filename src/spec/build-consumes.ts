@@ -176,18 +176,20 @@ export function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variable
  */
 function buildOAuth2Client(ctx: BuildContext, raw: Raw, pointer: string, t: (field: string) => Template): Authentication {
   const settings = { ...raw };
-  const absent = ['tokenEndpoint', 'clientId', 'clientSecret'].filter((f) => str(raw[f]) === undefined);
+  const absent = ['clientId', 'clientSecret'].filter((f) => str(raw[f]) === undefined);
+  if (str(raw.tokenEndpoint) === undefined && str(raw.authorizationServerUri) === undefined) absent.push('tokenEndpoint');
   if (absent.length) {
     ctx.warn('NR_WARN_OAUTH2_CLIENT_MISSING', pointer, `oauth2 on consumes needs ${absent.map((f) => `"${f}"`).join(', ')} (naftiko-run client-credentials extension); calls through this adapter answer 501`);
     return { type: 'oauth2', settings };
   }
+  const endpoint = str(raw.tokenEndpoint) !== undefined ? { tokenEndpoint: t('tokenEndpoint') } : { authorizationServerUri: t('authorizationServerUri') };
   const scopes = Array.isArray(raw.scopes) ? raw.scopes.map(String) : [];
   const audience = str(raw.audience);
   const resource = str(raw.resource);
   return {
     type: 'oauth2', settings,
     client: {
-      tokenEndpoint: t('tokenEndpoint'), clientId: t('clientId'), clientSecret: t('clientSecret'),
+      ...endpoint, clientId: t('clientId'), clientSecret: t('clientSecret'),
       clientAuthMethod: raw.clientAuthMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
       scopes,
       ...(audience !== undefined ? { audience } : {}),

@@ -118,11 +118,12 @@ export type Authentication =
 
 /**
  * Upstream OAuth2 client credentials (naftiko-run extension, FEATURES §12): present on a consumes
- * `oauth2` that names a `tokenEndpoint`, a `clientId` and a `clientSecret`.
+ * `oauth2` that names a `clientId`, a `clientSecret` and a `tokenEndpoint` or `authorizationServerUri`.
  */
 export interface OAuth2Client {
-  /** rendered from binds only */
-  readonly tokenEndpoint: Template;
+  /** rendered from binds only; absent, it is discovered from `authorizationServerUri`'s metadata */
+  readonly tokenEndpoint?: Template;
+  readonly authorizationServerUri?: Template;
   readonly clientId: Template;
   readonly clientSecret: Template;
   /** how the client authenticates at the token endpoint (RFC 6749 §2.3.1) */

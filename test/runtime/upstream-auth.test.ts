@@ -260,6 +260,13 @@ async function tokenEndpoint(): Promise<TokenEndpoint> {
   };
   const pending = new Set<NodeJS.Timeout>();
   const server = await serveLocal(async (req, res) => {
+    if (req.method === 'GET') {
+      // RFC 8414 metadata for the issuer <url>/tenant, at the path-inserted location only
+      const found = req.url === '/.well-known/oauth-authorization-server/tenant';
+      res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(found ? { issuer: `${state.url}/tenant`, token_endpoint: `${state.url}/oauth/token` } : { error: 'not_found' }));
+      return;
+    }
     const form = new URLSearchParams(await readBody(req));
     requests.push({ ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), form });
     const b = state.behave;
@@ -506,13 +513,38 @@ describe('upstream OAuth2 client credentials', () => {
     }
   });
 
+  it('without tokenEndpoint, the endpoint is discovered from the authorization server metadata (RFC 8414); no metadata: a coded 502', async () => {
+    tokens.behave = { expiresIn: 3600 };
+    const before = tokens.requests.length;
+    const discovering = (issuer: string) => oauthYaml(tokens.url).replace(/        tokenEndpoint: .*\n/, '').replace(/authorizationServerUri: .*/, `authorizationServerUri: ${issuer}`);
+    const rt = await start({ file: dir.write('oauth-discover.yaml', discovering(`${tokens.url}/tenant`)), baseUris: new Map([['crm', api.url]]), env });
+    try {
+      expect((await call(`${rt.rest}/contacts/1`)).status).toBe(200);
+      expect((await call(`${rt.rest}/contacts/2`)).status).toBe(200);
+      expect(tokens.requests.length - before).toBe(1);
+    } finally {
+      await rt.close();
+    }
+    const lost = await start({ file: dir.write('oauth-nometa.yaml', discovering(`${tokens.url}/elsewhere`)), baseUris: new Map([['crm', api.url]]), env });
+    try {
+      const r = await call(`${lost.rest}/contacts/1`);
+      expect(r.status).toBe(502);
+      expect(r.json.code).toBe('NR_ERR_UPSTREAM_AUTH');
+      expect(r.json.detail).toContain('no token_endpoint found');
+      expect(r.json.detail).toContain('/.well-known/openid-configuration (404)');
+      expect(r.json.detail).toContain('set "tokenEndpoint"');
+    } finally {
+      await lost.close();
+    }
+  });
+
   it('the alpha3 resource-server shape alone: a load warning and 501; an unset secret: 401 naming its variable', async () => {
     const bare = oauthYaml(tokens.url).replace(/        tokenEndpoint: .*\n/, '').replace(/        client(Id|Secret): .*\n/g, '');
     const file = dir.write('oauth-bare.yaml', bare);
     const { loadCapability } = await import('../../src/spec/load.js');
     const loaded = loadCapability(file, { env: {} });
     const warning = loaded.warnings.find((w) => w.code === 'NR_WARN_OAUTH2_CLIENT_MISSING');
-    expect(warning?.message).toContain('"tokenEndpoint", "clientId", "clientSecret"');
+    expect(warning?.message).toContain('needs "clientId", "clientSecret"');
     expect(warning?.pointer).toBe('/capability/consumes/0/authentication');
     const rt = await start({ file, baseUris: new Map([['crm', api.url]]), env: {} });
     try {
