@@ -185,6 +185,22 @@ describe('upstream digest authentication', () => {
     }
   });
 
+  it('concurrent calls: every one succeeds, none needs more than one retry, each nc is used once per nonce', async () => {
+    const up = await digestUpstream('SHA-256');
+    const rt = await serve(up.url);
+    try {
+      const first = await Promise.all(Array.from({ length: 10 }, () => call(`${rt.rest}/items`)));
+      const second = await Promise.all(Array.from({ length: 10 }, () => call(`${rt.rest}/items`)));
+      expect([...first, ...second].map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(up.seen.length).toBeLessThanOrEqual(40);
+      const used = up.seen.filter((s) => s.authorized).map((s) => `${s.nonce}/${s.nc}`);
+      expect(new Set(used).size).toBe(used.length);
+    } finally {
+      await rt.close();
+      await up.close();
+    }
+  });
+
   it.each(['MD5', 'MD5-sess', 'SHA-256-sess'] as const)('computes %s responses the server accepts', async (algorithm) => {
     const up = await digestUpstream(algorithm);
     const rt = await serve(up.url);
