@@ -18,6 +18,7 @@ const OPTIONS = {
   'request-timeout': { type: 'string' },
   'drain-timeout': { type: 'string' },
   'mcp-max-result-bytes': { type: 'string' },
+  'mcp-tool-timeout': { type: 'string' },
   retries: { type: 'string' },
   deadline: { type: 'string' },
   'upstream-concurrency': { type: 'string' },
@@ -27,6 +28,7 @@ const OPTIONS = {
   'max-event-loop-lag': { type: 'string' },
   'control-port': { type: 'string' },
   watch: { type: 'boolean' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -47,6 +49,7 @@ export interface CliArgs {
     readonly 'request-timeout'?: string;
     readonly 'drain-timeout'?: string;
     readonly 'mcp-max-result-bytes'?: string;
+    readonly 'mcp-tool-timeout'?: string;
     readonly retries?: string;
     readonly deadline?: string;
     readonly 'upstream-concurrency'?: string;
@@ -56,6 +59,7 @@ export interface CliArgs {
     readonly 'max-event-loop-lag'?: string;
     readonly 'control-port'?: string;
     readonly watch?: boolean;
+    readonly workers?: string;
     readonly help?: boolean;
     readonly version?: boolean;
   };
@@ -107,6 +111,7 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
     ...(values['control-port'] !== undefined ? { controlPort: portNumber(values['control-port'], `--control-port ${values['control-port']}`) } : {}),
     ...(values.watch ? { watch: true } : {}),
+    ...(values['mcp-tool-timeout'] !== undefined ? { mcpToolTimeoutMs: millis(values['mcp-tool-timeout'], '--mcp-tool-timeout') } : {}),
     ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
     invoker: {
       ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),
@@ -119,6 +124,14 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     },
   };
   return { options, drainMs };
+}
+
+/** `--workers N|auto`: how many processes serve (default 1: this one; auto: one per core). */
+export function workerCount(value: string | undefined, cores: number): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return Math.max(1, cores);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--workers ${value}: expected a number of processes from 1 to 256, or auto (one per core: ${cores} here)`);
+  return Number(value);
 }
 
 function pairs<T>(list: readonly string[], flag: string, parse: (v: string, flag: string) => T, what: () => string): Map<string, T> {

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { Agent } from 'undici';
 import { ensureBuilt } from '../build-dist.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
-import { call, closedPort, startRecorder, tmpDir, type Recorder, type TmpDir } from './helpers.js';
+import { call, closedPort, startRecorder, tmpDir, type Recorder, type TmpDir, until } from './helpers.js';
 import { Serving } from './serving-cli.js';
 
 const VERSIONED = (upstream: string, version: number, apiPort = 2, field = 'a') => `
@@ -204,7 +204,9 @@ describe('hot reload', () => {
       const outcome = await runtime.reload();
       expect(outcome.ok).toBe(valid);
       if (valid) committed.push(i);
-      await new Promise((r) => setTimeout(r, 20));
+      // every client is answered at least once by each state, however slow the machine
+      const counts = seen.map((m) => m.length);
+      await until(async () => seen.every((m, k) => m.length > counts[k]! || failures.length > 0), 10_000);
     }
     stop = true;
     await Promise.all(clients);
@@ -262,12 +264,3 @@ describe('hot reload from the CLI', () => {
     }
   });
 });
-
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
