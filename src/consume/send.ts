@@ -33,6 +33,7 @@ const TOO_LARGE_CODE = 'NR_TOO_LARGE';
 /**
  * Sends an UpstreamRequest: through the origin's breaker and concurrency limit, tried again as
  * src/consume/retry.ts allows, all within the call's deadline. The last answer is returned as it is.
+ * A credential session (digest, OAuth2) sets `Authorization` per attempt and answers one 401.
  */
 export function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: CallSignal): Promise<UpstreamResponse> {
   const deadlineAt = Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS);
