@@ -23,6 +23,8 @@ const OPTIONS = {
   deadline: { type: 'string' },
   'upstream-concurrency': { type: 'string' },
   'upstream-queue': { type: 'string' },
+  'operation-concurrency': { type: 'string' },
+  'operation-queue': { type: 'string' },
   'no-circuit-breaker': { type: 'boolean' },
   'upstream-in-errors': { type: 'string' },
   'max-event-loop-lag': { type: 'string' },
@@ -54,6 +56,8 @@ export interface CliArgs {
     readonly deadline?: string;
     readonly 'upstream-concurrency'?: string;
     readonly 'upstream-queue'?: string;
+    readonly 'operation-concurrency'?: string;
+    readonly 'operation-queue'?: string;
     readonly 'no-circuit-breaker'?: boolean;
     readonly 'upstream-in-errors'?: string;
     readonly 'max-event-loop-lag'?: string;
@@ -120,6 +124,8 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
       ...(values.deadline !== undefined ? { deadlineMs: millis(values.deadline, '--deadline') } : {}),
       ...(values['upstream-concurrency'] !== undefined ? { connectionsPerOrigin: positiveInteger(values['upstream-concurrency'], '--upstream-concurrency', 'calls') } : {}),
       ...(values['upstream-queue'] !== undefined ? { upstreamQueue: count(values['upstream-queue'], '--upstream-queue') } : {}),
+      ...(values['operation-concurrency'] !== undefined ? { operationConcurrency: positiveInteger(values['operation-concurrency'], '--operation-concurrency', 'calls') } : {}),
+      ...(values['operation-queue'] !== undefined ? { operationQueue: count(values['operation-queue'], '--operation-queue') } : {}),
       ...(values['no-circuit-breaker'] ? { circuitBreaker: false } : {}),
     },
   };
