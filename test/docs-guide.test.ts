@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadCapability } from '../src/spec/load.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
@@ -68,7 +69,7 @@ describe('docs/guide.md', () => {
   });
 
   it('has one example per section', () => {
-    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml', 'mcp-content.yaml', 'handbook/welcome.md']);
+    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'auth-flows.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml', 'mcp-content.yaml', 'handbook/welcome.md']);
   });
 
   it.each(CAPABILITIES)('%s loads without errors or warnings', (name) => {
@@ -164,6 +165,44 @@ describe('docs/guide.md', () => {
     expect(last().headers.authorization).toBeUndefined();
     expect((await call(`${urls.api}/archive`)).status).toBe(200);
     expect(last().headers.authorization).toBe(`Basic ${Buffer.from('naftiko:pw').toString('base64')}`);
+  });
+
+  it('4. digest and oauth2 client credentials: a challenge answered, a token fetched once and reused', async () => {
+    const realm = 'legacy';
+    const nonce = 'n-1';
+    const H = (x: string) => createHash('sha256').update(x).digest('hex');
+    const tokenForms: URLSearchParams[] = [];
+    const previous = upstream.answer;
+    upstream.answer = (req) => {
+      if (req.path === '/oauth/token') {
+        tokenForms.push(new URLSearchParams(req.body));
+        const basic = `Basic ${Buffer.from('crm-app:s3cret').toString('base64')}`;
+        return req.headers.authorization === basic ? { body: { access_token: 'at-1', token_type: 'Bearer', expires_in: 3600 } } : { status: 401, body: { error: 'invalid_client' } };
+      }
+      if (req.path.startsWith('/crm-api/')) return req.headers.authorization === 'Bearer at-1' ? { body: { contacts: [] } } : { status: 401 };
+      if (req.path.startsWith('/legacy-api/')) {
+        const p = Object.fromEntries([...String(req.headers.authorization ?? '').matchAll(/(\w+)="?([^",]*)"?/g)].map((m) => [m[1], m[2]]));
+        const expected = p.nc && H(`${H(`naftiko:${realm}:pw`)}:${nonce}:${p.nc}:${p.cnonce}:auth:${H(`GET:${req.url}`)}`);
+        if (expected && p.response === expected) return { body: { reports: [] } };
+        return { status: 401, headers: { 'www-authenticate': `Digest realm="${realm}", qop="auth", algorithm=SHA-256, nonce="${nonce}"` } };
+      }
+      return previous(req);
+    };
+    try {
+      const text = FILES.find((f) => f.name === 'auth-flows.yaml')!.text;
+      writeFileSync(file('auth-flows.yaml'), text.replace('http://127.0.0.1:3000/oauth/token', `${upstream.url}/oauth/token`));
+      const urls = await serve('auth-flows.yaml', { LEGACY_PASSWORD: 'pw', CRM_CLIENT_ID: 'crm-app', CRM_CLIENT_SECRET: 's3cret' });
+      const before = upstream.requests.length;
+      expect((await call(`${urls.api}/reports`)).status).toBe(200);
+      expect((await call(`${urls.api}/reports`)).status).toBe(200);
+      const digest = upstream.requests.slice(before).map((r) => /nc=(\w+)/.exec(String(r.headers.authorization ?? ''))?.[1] ?? 'none');
+      expect(digest).toEqual(['none', '00000001', '00000002']);
+      expect((await call(`${urls.api}/contacts`)).status).toBe(200);
+      expect((await call(`${urls.api}/contacts`)).status).toBe(200);
+      expect(tokenForms.map((f) => Object.fromEntries(f))).toEqual([{ grant_type: 'client_credentials', scope: 'contacts.read', resource: 'https://crm.example.com' }]);
+    } finally {
+      upstream.answer = previous;
+    }
   });
 
   it('4. a bare variable name as a token is a warning', () => {

@@ -118,6 +118,9 @@ function stripExtensions(doc: JsonObject): JsonObject {
   }
   for (const a of restAdapters(doc)) delete a.description;
   for (const c of consumesEntries(doc)) {
+    if (isObject(c.authentication)) for (const f of ['clientId', 'clientSecret', 'clientAuthMethod']) delete c.authentication[f];
+  }
+  for (const c of consumesEntries(doc)) {
     if ('from' in c) {
       c.location ??= c.from!;
       delete c.from;
@@ -189,6 +192,15 @@ consumes:
                 in: path
 ${param}`;
 
+const OAUTH2_CLIENT = (extra: string): string => CONSUMES_ONLY('').replace('    resources:\n', [
+  '    authentication:',
+  '      type: oauth2',
+  '      authorizationServerUri: https://auth.example.com',
+  '      resource: https://api.example.com',
+  '      tokenEndpoint: https://auth.example.com/token',
+  '',
+].join('\n') + extra + '    resources:\n');
+
 const REST_ONLY = (adapterExtra: string, operationExtra: string): string => `
 naftiko: 1.0.0-alpha3
 capability:
@@ -218,6 +230,12 @@ capability:
 ${tool}`;
 
 const EXTENSIONS: Extension[] = [
+  ...(['clientId', 'clientSecret', 'clientAuthMethod'] as const).map((field): Extension => ({
+    name: `upstream oauth2 may carry the client-credentials field \`${field}\` (FEATURES §12)`,
+    schemaPointer: `/$defs/AuthOAuth2/properties/${field}`,
+    yaml: OAUTH2_CLIENT(`      ${field}: ${field === 'clientAuthMethod' ? 'client_secret_post' : `"{{${field.toUpperCase()}}}"`}\n`),
+    without: (doc) => { delete (consumesEntries(doc)[0]!.authentication as JsonObject)[field]; },
+  })),
   {
     name: 'an imported consumes entry may say `from` (Ikanos) instead of `location`',
     schemaPointer: '/$defs/ImportedConsumesHttp/properties/from',

@@ -8,17 +8,30 @@ import type { Authentication, BoundVariable, ConsumedApi } from '../spec/model.j
 import { renderTemplate, type Template } from '../spec/template.js';
 import { InvokeError } from './errors.js';
 import { variableSource } from '../spec/binds.js';
+import type { UpstreamPools } from './pools.js';
+import type { UpstreamSession } from './session.js';
+import { DigestSession } from './digest.js';
+import { OAuth2ClientSession } from './oauth2-client.js';
 
-/** Sets the credential on `headers` (or returns a query parameter), or throws 401/501. */
-export type ApplyAuth = (headers: Record<string, string>, operationRef: string) => { name: string; value: string } | undefined;
+/**
+ * Sets the credential on `headers` (or returns a query parameter), or throws 401/501. A credential that
+ * takes a round trip (digest, OAuth2) comes as `session`, which the sender asks before each attempt.
+ */
+export type ApplyAuth = ((headers: Record<string, string>, operationRef: string) => { name: string; value: string } | undefined) & { readonly session?: UpstreamSession };
 
 const NONE: ApplyAuth = () => undefined;
+
+/** Where sessions live (shared by every operation of a namespace) and how long a token request may take. */
+export interface SessionContext {
+  readonly pools: UpstreamPools;
+  readonly tokenTimeoutMs: number;
+}
 
 /**
  * `callerHeaders`: the header names a REST caller can send for this call (its declared header
  * parameters); the error advises sending one's own credential only when that can work.
  */
-export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<string, BoundVariable>, callerHeaders: ReadonlySet<string> = new Set()): ApplyAuth {
+export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<string, BoundVariable>, sessions: SessionContext, callerHeaders: ReadonlySet<string> = new Set()): ApplyAuth {
   const auth = api.authentication;
   if (!auth) return NONE;
   const lookup = (ref: string) => variables.get(ref)?.value;
@@ -51,11 +64,50 @@ export function prepareAuthentication(api: ConsumedApi, variables: ReadonlyMap<s
       }
       return callerOnly(auth.key.toLowerCase(), auth, missing([auth.value]), callerHeaders);
     }
-    default:
-      return (_h, ref) => {
-        throw new InvokeError('NR_ERR_AUTH_UNSUPPORTED', 501, 'Upstream authentication not supported', `${ref}: "${auth.type}" authentication is not supported by naftiko-run yet`);
-      };
+    case 'digest': {
+      const user = render(auth.username);
+      const password = renderTemplate(auth.password, lookup);
+      if (user === undefined || !password.ok) return callerOnly('authorization', auth, missing([auth.username, auth.password]), callerHeaders);
+      const session = sessions.pools.session(`digest\0${api.namespace}`, () => new DigestSession(user, password.value));
+      return withSession(session);
+    }
+    case 'oauth2': {
+      const client = auth.client;
+      if (!client) {
+        return (_h, ref) => {
+          throw new InvokeError('NR_ERR_OAUTH2_CLIENT_MISSING', 501, 'Upstream authentication not configured',
+            `${ref}: oauth2 on consumes "${api.namespace}" needs "clientId", "clientSecret" and "tokenEndpoint" (or "authorizationServerUri" to discover it): the naftiko-run client-credentials extension`);
+        };
+      }
+      const id = render(client.clientId);
+      const secret = render(client.clientSecret);
+      const where = (client.tokenEndpoint ?? client.authorizationServerUri)!;
+      const field = client.tokenEndpoint ? 'tokenEndpoint' : 'authorizationServerUri';
+      const endpoint = render(where);
+      if (id === undefined || secret === undefined || endpoint === undefined) return callerOnly('authorization', auth, missing([where, client.clientId, client.clientSecret]), callerHeaders);
+      if (!/^https?:$/.test(URL.canParse(endpoint) ? new URL(endpoint).protocol : '')) {
+        return (_h, ref) => {
+          throw new InvokeError('NR_ERR_UPSTREAM_AUTH', 502, 'Upstream token request failed', `${ref}: the oauth2 ${field} ${where.source} does not render to an absolute http(s) URL`);
+        };
+      }
+      const session = sessions.pools.session(`oauth2\0${api.namespace}`, () => new OAuth2ClientSession({
+        namespace: api.namespace, ...(client.tokenEndpoint ? { tokenEndpoint: endpoint } : { authorizationServer: endpoint }), endpointLabel: where.source, clientId: id, clientSecret: secret,
+        clientAuthMethod: client.clientAuthMethod, scopes: client.scopes,
+        ...(client.audience !== undefined ? { audience: client.audience } : {}),
+        ...(client.resource !== undefined ? { resource: client.resource } : {}),
+        timeoutMs: sessions.tokenTimeoutMs,
+      }, sessions.pools));
+      return withSession(session);
+    }
   }
+}
+
+/** The credential is added per attempt by the session; a caller's own Authorization never travels with it. */
+function withSession(session: UpstreamSession): ApplyAuth {
+  return Object.assign((headers: Record<string, string>) => {
+    delete headers.authorization;
+    return undefined;
+  }, { session });
 }
 
 function setHeader(name: string, value: string): ApplyAuth {

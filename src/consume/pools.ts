@@ -87,6 +87,18 @@ export class UpstreamPools {
     this.observer = options.observer;
   }
 
+  private readonly sessions = new Map<string, unknown>();
+
+  /** Credential state shared by every operation of a consumes namespace (digest nonces, OAuth2 tokens). */
+  session<T>(key: string, create: () => T): T {
+    let s = this.sessions.get(key) as T | undefined;
+    if (s === undefined) {
+      s = create();
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
   get(origin: string): Pool {
     return this.upstream(origin).pool;
   }
@@ -120,5 +132,6 @@ export class UpstreamPools {
   async close(): Promise<void> {
     await Promise.all([...this.upstreams.values()].map((u) => u.pool.close()));
     this.upstreams.clear();
+    this.sessions.clear();
   }
 }

@@ -5,7 +5,8 @@
 import type { BoundVariable, ConsumedApi, ConsumedOperation, ConsumedParameter, HttpMethod, RequestBodySpec } from '../spec/model.js';
 import { compileTemplate, renderTemplate, soleReference, type Template } from '../spec/template.js';
 import { InvokeError, badInput } from './errors.js';
-import { prepareAuthentication, type ApplyAuth } from './auth.js';
+import { prepareAuthentication, type ApplyAuth, type SessionContext } from './auth.js';
+import type { UpstreamSession } from './session.js';
 import { variableSource } from '../spec/binds.js';
 import { headerValueProblem } from './header-value.js';
 
@@ -23,6 +24,8 @@ export interface UpstreamRequest {
   readonly label: string;
   /** the consumes namespace, for metrics and traces */
   readonly namespace: string;
+  /** adds the credential per attempt (digest, OAuth2), answering one 401 */
+  readonly session?: UpstreamSession;
 }
 
 export interface PreparedRequest {
@@ -45,14 +48,14 @@ export interface CallScope {
   readonly variables: ReadonlyMap<string, BoundVariable>;
 }
 
-export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation, variables: ReadonlyMap<string, BoundVariable>): PreparedRequest {
+export function prepareRequest(api: ConsumedApi, operation: ConsumedOperation, variables: ReadonlyMap<string, BoundVariable>, sessions: SessionContext): PreparedRequest {
   const by = (where: string) => operation.parameters.filter((p) => p.in === where);
   const base = api.baseUri.refs.length === 0 ? splitBase(api.baseUri.source) : undefined;
   return {
     api, operation,
     ...(base ? { staticBase: base } : {}),
     query: by('query'), headers: by('header'), cookies: by('cookie'), bodyParams: by('body'),
-    applyAuth: prepareAuthentication(api, variables, new Set(by('header').map((p) => p.name.toLowerCase()))),
+    applyAuth: prepareAuthentication(api, variables, sessions, new Set(by('header').map((p) => p.name.toLowerCase()))),
     ...(operation.body?.type === 'json' ? { jsonBody: compileJsonData(operation.body.data) } : {}),
   };
 }
@@ -115,7 +118,8 @@ export function buildUpstreamRequest(plan: PreparedRequest, scope: CallScope): U
 
   if (qs) path += (path.includes('?') ? '&' : '?') + qs;
   const label = `${operation.method} ${plan.staticBase ? plan.staticBase.origin + plan.staticBase.basePath : api.baseUri.source}${pathLabel(operation, scope)}`;
-  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}), label, namespace: api.namespace };
+  const session = plan.applyAuth.session;
+  return { origin: base.origin, path: path || '/', method: operation.method, headers, ...(body !== undefined ? { body } : {}), label, namespace: api.namespace, ...(session ? { session } : {}) };
 }
 
 type Render = (t: Template, what: string, encode?: (s: string) => string) => string;

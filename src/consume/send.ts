@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { Transform, type Readable } from 'node:stream';
 import { InvokeError } from './errors.js';
 import type { CallSignal } from './call-signal.js';
+import { sendWithSession } from './session.js';
 
 export interface Timeouts {
   /** ms until the upstream's response headers arrive (SEMANTICS §7: 30 s) */
@@ -32,10 +33,17 @@ const TOO_LARGE_CODE = 'NR_TOO_LARGE';
 /**
  * Sends an UpstreamRequest: through the origin's breaker and concurrency limit, tried again as
  * src/consume/retry.ts allows, all within the call's deadline. The last answer is returned as it is.
+ * A credential session (digest, OAuth2) sets `Authorization` per attempt and answers one 401.
  */
-export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: CallSignal): Promise<UpstreamResponse> {
-  const upstream = pools.upstream(req.origin);
+export function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, timeouts: Timeouts, signal?: CallSignal): Promise<UpstreamResponse> {
   const deadlineAt = Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS);
+  if (!req.session) return sendRetrying(pools, req, req.headers, timeouts, deadlineAt, signal);
+  return sendWithSession(req.session, req.origin, req.method, req.path, (authorization) =>
+    sendRetrying(pools, req, authorization === undefined ? req.headers : { ...req.headers, authorization }, timeouts, deadlineAt, signal));
+}
+
+async function sendRetrying(pools: UpstreamPools, req: UpstreamRequest, reqHeaders: Record<string, string>, timeouts: Timeouts, deadlineAt: number, signal?: CallSignal): Promise<UpstreamResponse> {
+  const upstream = pools.upstream(req.origin);
   const retry = pools.retry;
   for (let attempt = 0; ; attempt++) {
     let res: UpstreamResponse;
@@ -44,7 +52,7 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
         upstream.pool.request({
           path: req.path,
           method: req.method,
-          headers: outgoingHeaders(req.headers, extra),
+          headers: outgoingHeaders(reqHeaders, extra),
           ...(req.body !== undefined ? { body: req.body as string } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,

@@ -37,7 +37,7 @@ export interface ConsumedCall {
 
 /** `decodes`: the answer will be decoded, so the decoder (and an avro/protobuf schema) is prepared now, at start. */
 export function prepareCall(api: ConsumedApi, operation: ConsumedOperation, deps: CallDeps, decodes: boolean): ConsumedCall {
-  const plan = prepareRequest(deps.baseUriOverride ? { ...api, baseUri: staticTemplate(deps.baseUriOverride) } : api, operation, deps.variables);
+  const plan = prepareRequest(deps.baseUriOverride ? { ...api, baseUri: staticTemplate(deps.baseUriOverride) } : api, operation, deps.variables, { pools: deps.pools, tokenTimeoutMs: deps.timeouts.response });
   // avro/protobuf answers cannot be read without their schema: such a call fails before it is sent
   const binary = operation.outputRawFormat === 'avro' || operation.outputRawFormat === 'protobuf';
   const missingSchema = decodes && binary && operation.outputSchema === undefined

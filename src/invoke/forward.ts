@@ -14,6 +14,7 @@ import { variableSource } from '../spec/binds.js';
 import type { UpstreamPools } from '../consume/pools.js';
 import { attemptOnce, DEFAULT_DEADLINE_MS, limitedStream, type Timeouts } from '../consume/send.js';
 import { prepareAuthentication } from '../consume/auth.js';
+import { sendWithSession } from '../consume/session.js';
 import { headerValueProblem } from '../consume/header-value.js';
 import { InvokeError } from '../consume/errors.js';
 import { safeHeaders } from '../consume/safe-headers.js';
@@ -68,7 +69,8 @@ interface Fixed {
 
 export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDeps): ForwardInvocation {
   const fixed = prepareFixed(api, deps);
-  const applyAuth = prepareAuthentication(api, deps.variables);
+  const applyAuth = prepareAuthentication(api, deps.variables, { pools: deps.pools, tokenTimeoutMs: deps.timeouts.response });
+  const session = applyAuth.session;
   const authRenders = api.authentication !== undefined && credentialRenders(api.authentication, deps.variables);
   const trusted = spec.trustedHeaders.map((h) => h.toLowerCase()).filter((h) => !HOP_BY_HOP.has(h) && !h.startsWith('proxy-') && !BODY_HEADERS.has(h));
   const ref = `forward ${spec.path} → ${api.namespace}`;
@@ -104,6 +106,8 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
       }
       body = Readable.from(limited(req.body!, maxRequestBytes, () => (tooLarge = true)), { objectMode: false });
     }
+    // a digest or OAuth2 credential may need the request sent twice: the body is then held, within the limit
+    const replayable = session && body ? await readWhole(body) : undefined;
 
     for (const [name, value] of fixed.headers) headers[name] = value;
     if (fixed.cookie) {
@@ -125,18 +129,20 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
 
     // a forwarded body streams, so it cannot be sent twice: breaker and limit, never a retry
     const target = { origin: fixed.base.origin, method, path, label: `${method} ${shownBase}${req.rest === '' ? '' : `/${req.rest}`}`, namespace: api.namespace };
+    const deadlineAt = Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS);
+    const attempt = (authorization: string | undefined) => attemptOnce(pools.upstream(fixed.base.origin), deadlineAt, req.signal, pools.observer, (headersTimeout, extra) =>
+      pools.get(fixed.base.origin).request({
+        path,
+        method: method as Dispatcher.HttpMethod,
+        headers: outgoingHeaders(authorization !== undefined ? { ...headers, authorization } : headers, extra),
+        ...(replayable ? { body: replayable } : body ? { body } : {}),
+        headersTimeout,
+        bodyTimeout: timeouts.body,
+        ...(req.signal ? { signal: req.signal as AbortSignal } : {}),
+      }), timeouts.response, target);
     let res: Dispatcher.ResponseData;
     try {
-      res = await attemptOnce(pools.upstream(fixed.base.origin), Date.now() + (timeouts.deadline ?? DEFAULT_DEADLINE_MS), req.signal, pools.observer, (headersTimeout, extra) =>
-        pools.get(fixed.base.origin).request({
-          path,
-          method: method as Dispatcher.HttpMethod,
-          headers: outgoingHeaders(headers, extra),
-          ...(body ? { body } : {}),
-          headersTimeout,
-          bodyTimeout: timeouts.body,
-          ...(req.signal ? { signal: req.signal as AbortSignal } : {}),
-        }), timeouts.response, target);
+      res = session ? await sendWithSession(session, fixed.base.origin, method, path, attempt) : await attempt(undefined);
     } catch (e) {
       if (tooLarge) throw bodyTooLarge(maxRequestBytes);
       throw e;
@@ -229,8 +235,8 @@ function credentialRenders(auth: Authentication, variables: ReadonlyMap<string, 
       return filled(auth.username) && renderTemplate(auth.password, (ref) => variables.get(ref)?.value).ok;
     case 'apikey':
       return filled(auth.value);
-    default:
-      return true;
+    case 'oauth2':
+      return auth.client === undefined || (filled((auth.client.tokenEndpoint ?? auth.client.authorizationServerUri)!) && filled(auth.client.clientId) && filled(auth.client.clientSecret));
   }
 }
 
@@ -253,6 +259,13 @@ async function* limited(body: AsyncIterable<Buffer>, max: number, onExceeded: ()
     }
     yield chunk;
   }
+}
+
+/** `body` is already held to the limit (`limited`): past it, reading throws 413. */
+async function readWhole(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 function bodyTooLarge(max: number): InvokeError {

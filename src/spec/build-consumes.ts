@@ -157,14 +157,45 @@ export function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variable
     case 'basic':
       return { type: 'basic', username: t('username'), password: t('password') };
     case 'digest':
-      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, side === 'upstream' ? 'digest upstream authentication is not supported yet; calls through this adapter answer 501' : 'inbound digest authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
+      if (side === 'inbound') ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'inbound digest authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
       return { type: 'digest', username: t('username'), password: t('password') };
     case 'apikey':
       return { type: 'apikey', key: str(raw.key) ?? 'X-API-Key', value: t('value'), placement: raw.placement === 'query' ? 'query' : 'header' };
     default:
-      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, side === 'upstream' ? 'oauth2 upstream authentication is not supported yet; calls through this adapter answer 501' : 'inbound oauth2 authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
-      return { type: 'oauth2', settings: { ...raw } };
+      if (side === 'inbound') {
+        ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'inbound oauth2 authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
+        return { type: 'oauth2', settings: { ...raw } };
+      }
+      return buildOAuth2Client(ctx, raw, pointer, t);
   }
+}
+
+/**
+ * Upstream `oauth2` in the naftiko-run client-credentials dialect (FEATURES §12): without a token
+ * endpoint, a client id and a secret there is nothing to ask a token with, so calls answer 501.
+ */
+function buildOAuth2Client(ctx: BuildContext, raw: Raw, pointer: string, t: (field: string) => Template): Authentication {
+  const settings = { ...raw };
+  const absent = ['clientId', 'clientSecret'].filter((f) => str(raw[f]) === undefined);
+  if (str(raw.tokenEndpoint) === undefined && str(raw.authorizationServerUri) === undefined) absent.push('tokenEndpoint');
+  if (absent.length) {
+    ctx.warn('NR_WARN_OAUTH2_CLIENT_MISSING', pointer, `oauth2 on consumes needs ${absent.map((f) => `"${f}"`).join(', ')} (naftiko-run client-credentials extension); calls through this adapter answer 501`);
+    return { type: 'oauth2', settings };
+  }
+  const endpoint = str(raw.tokenEndpoint) !== undefined ? { tokenEndpoint: t('tokenEndpoint') } : { authorizationServerUri: t('authorizationServerUri') };
+  const scopes = Array.isArray(raw.scopes) ? raw.scopes.map(String) : [];
+  const audience = str(raw.audience);
+  const resource = str(raw.resource);
+  return {
+    type: 'oauth2', settings,
+    client: {
+      ...endpoint, clientId: t('clientId'), clientSecret: t('clientSecret'),
+      clientAuthMethod: raw.clientAuthMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
+      scopes,
+      ...(audience !== undefined ? { audience } : {}),
+      ...(resource !== undefined ? { resource } : {}),
+    },
+  };
 }
 
 function buildBody(raw: unknown): RequestBodySpec {

@@ -114,7 +114,24 @@ export type Authentication =
   | { readonly type: 'basic'; readonly username: Template; readonly password: Template }
   | { readonly type: 'apikey'; readonly key: string; readonly value: Template; readonly placement: 'header' | 'query' }
   | { readonly type: 'digest'; readonly username: Template; readonly password: Template }
-  | { readonly type: 'oauth2'; readonly settings: Readonly<Record<string, unknown>> };
+  | { readonly type: 'oauth2'; readonly settings: Readonly<Record<string, unknown>>; readonly client?: OAuth2Client };
+
+/**
+ * Upstream OAuth2 client credentials (naftiko-run extension, FEATURES §12): present on a consumes
+ * `oauth2` that names a `clientId`, a `clientSecret` and a `tokenEndpoint` or `authorizationServerUri`.
+ */
+export interface OAuth2Client {
+  /** rendered from binds only; absent, it is discovered from `authorizationServerUri`'s metadata */
+  readonly tokenEndpoint?: Template;
+  readonly authorizationServerUri?: Template;
+  readonly clientId: Template;
+  readonly clientSecret: Template;
+  /** how the client authenticates at the token endpoint (RFC 6749 §2.3.1) */
+  readonly clientAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  readonly scopes: readonly string[];
+  readonly audience?: string;
+  readonly resource?: string;
+}
 
 export type RequestBodySpec =
   | { readonly type: 'json'; readonly data: unknown }
