@@ -157,7 +157,7 @@ export function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variable
     case 'basic':
       return { type: 'basic', username: t('username'), password: t('password') };
     case 'digest':
-      ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, side === 'upstream' ? 'digest upstream authentication is not supported yet; calls through this adapter answer 501' : 'inbound digest authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
+      if (side === 'upstream') ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'digest upstream authentication is not supported yet; calls through this adapter answer 501');
       return { type: 'digest', username: t('username'), password: t('password') };
     case 'apikey':
       return { type: 'apikey', key: str(raw.key) ?? 'X-API-Key', value: t('value'), placement: raw.placement === 'query' ? 'query' : 'header' };
