@@ -15,12 +15,8 @@ const NC_MEMORY = 10_000;
 const ALGORITHMS = { 'SHA-256': 'sha256', MD5: 'md5' } as const;
 type Algorithm = keyof typeof ALGORITHMS;
 
-export interface DigestOptions {
-  readonly now?: () => number;
-}
-
-export function digestCheck(namespace: string, user: string, password: string, options: DigestOptions = {}): (req: InboundRequest) => InboundDecision {
-  const now = options.now ?? Date.now;
+export function digestCheck(namespace: string, user: string, password: string): (req: InboundRequest) => InboundDecision {
+  const now = () => Date.now();
   const opaque = createHash('sha256').update(`naftiko-run digest opaque ${namespace}`).digest('base64url').slice(0, 22);
   const nonceKey = Buffer.from(hkdfSync('sha256', password, `${DIGEST_REALM}:${user}`, `naftiko-run digest nonce ${namespace}`, 32));
   const expectedUser = sha256(user);
@@ -37,7 +33,6 @@ export function digestCheck(namespace: string, user: string, password: string, o
     return (['SHA-256', 'MD5'] as const).map((alg) => `Digest realm="${DIGEST_REALM}", qop="auth", algorithm=${alg}, nonce="${nonce}", opaque="${opaque}", charset=UTF-8${stale ? ', stale=true' : ''}`);
   };
   const deny = (detail: string, stale = false) => refused(401, 'NR_ERR_UNAUTHENTICATED', detail, challenge(stale));
-  /** 'ok', 'stale' or 'bad' */
   const nonceState = (nonce: string): 'ok' | 'stale' | 'bad' => {
     const raw = Buffer.from(nonce, 'base64url');
     if (raw.length !== 24 || raw.toString('base64url') !== nonce) return 'bad';
