@@ -48,9 +48,26 @@ capability:
             - method: GET
               name: get-me
               call: up.get-me
+        - path: /me-explicit
+          name: me-explicit
+          operations:
+            - method: GET
+              name: get-me-explicit
+              inputParameters:
+                - name: Authorization
+                  in: header
+                  type: string
+                  description: the caller's token, passed on on purpose
+              call: up.get-me
+              with:
+                Authorization: rest.Authorization
         - path: /fwd/{path}
           forward:
             targetNamespace: up
+        - path: /fwd-trusted/{path}
+          forward:
+            targetNamespace: up
+            trustedHeaders: [Authorization]
     - type: mcp
       namespace: tools
       port: ${mcpPort}
@@ -126,6 +143,13 @@ describe('inbound oauth2: a JWT resource server on REST and MCP', () => {
     expect(res.status).toBe(200);
     expect(upstream.requests).toHaveLength(1);
     expect(JSON.stringify(upstream.requests[0]!.headers)).not.toContain(token.slice(-20));
+  });
+
+  it('only where the capability says so explicitly does the token travel: a declared input passed by `with`, a trusted forward header', async () => {
+    const token = await restToken();
+    expect((await call(`${rest}/me-explicit`, bearer(token))).status).toBe(200);
+    expect((await call(`${rest}/fwd-trusted/x`, bearer(token))).status).toBe(200);
+    expect(upstream.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`]);
   });
 
   const refusedTokens: [string, () => Promise<string>, RegExp][] = [
