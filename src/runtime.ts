@@ -9,13 +9,15 @@ import type { CapabilityModel, ControlAdapter } from './spec/model.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { InvokerOptions } from './invoke/invoker.js';
-import { logStream } from './expose/log-stream.js';
+import { logStream, type LogFormat } from './expose/log-stream.js';
 import { DEFAULT_MAX_EVENT_LOOP_LAG_MS, watchEventLoop } from './expose/load-shedding.js';
 import { prepareInboundAuth } from './expose/inbound-auth.js';
 import { buildControlApp } from './expose/control/control-adapter.js';
 import type { AdapterReport, ControlSource, ReloadOutcome, ReloadReport } from './expose/control/status.js';
 import { Telemetry } from './observe/telemetry.js';
+import { otlpTracesUrl, startOtlpExport } from './observe/otlp-export.js';
 import { upstreamLogObserver } from './observe/upstream-log.js';
+import { currentRequestId } from './observe/request-id.js';
 import { CONTROL_NAMESPACE, DEFAULT_TRACE_BUFFER_SIZE } from './spec/build-control.js';
 import { DEFAULT_ADDRESS } from './spec/build-exposes.js';
 import { RuntimeError } from './runtime-error.js';
@@ -34,6 +36,8 @@ export interface ServeOptions {
   /** `--host ADDR`: overrides every adapter's address */
   readonly host?: string;
   readonly logLevel?: string;
+  /** `--log-format`: pretty lines on a terminal, JSON elsewhere (auto, the default), or either always */
+  readonly logFormat?: LogFormat;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly invoker?: Partial<InvokerOptions>;
   /** ms a client has to send a whole request (default 30 s; headers within 10 s) */
@@ -96,17 +100,29 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const models = loaded.map((l) => l.model);
 
   const usesStdio = models.some((m) => m.exposes.some((a) => a.type === 'mcp' && a.transport === 'stdio'));
-  const log = options.logLevel === 'silent' ? undefined : logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout));
+  const log = options.logLevel === 'silent' ? undefined : await logStream(options.logStream ?? (usesStdio ? process.stderr : process.stdout), options.logFormat);
   const level = options.logLevel ?? 'info';
   const logger = log === undefined ? false : { level, stream: log.stream };
   const runtimeLog = log ? pino({ level }, log.stream as pino.DestinationStream) : undefined;
   // at debug and trace each upstream attempt is a line of its own
-  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug(line, 'upstream')) : undefined;
+  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug({ reqId: currentRequestId(), ...line }, 'upstream')) : undefined;
 
   const control = controlAdapter(models, options);
-  const telemetry = control?.observability.enabled && (control.observability.metrics || control.observability.traces)
-    ? new Telemetry({ metrics: control.observability.metrics, ...(control.observability.traces ? { traces: control.observability.traces } : {}) })
+  const env = options.env ?? process.env;
+  const observability = control?.observability;
+  // a control adapter with `observability.enabled: false` turns every kind of telemetry off, export included
+  const tracesUrl = observability?.enabled === false ? undefined : otlpTracesUrl(observability?.otlpEndpoint, env);
+  const traces = observability?.enabled ? observability.traces : undefined;
+  const telemetry = (observability?.enabled && (observability.metrics || traces)) || tracesUrl
+    ? new Telemetry({
+      metrics: observability?.enabled === true && observability.metrics,
+      ...(traces ?? tracesUrl ? { traces: traces ?? { sampling: 1, propagation: 'w3c', bufferSize: 0 } } : {}),
+    })
     : undefined;
+  const otlp = tracesUrl && telemetry?.tracer
+    ? await startOtlpExport(telemetry.tracer, { tracesUrl, serviceName: env.OTEL_SERVICE_NAME || `naftiko-${models[0]?.info.label ?? 'capability'}` })
+    : undefined;
+  if (otlp) runtimeLog?.info({ url: otlp.tracesUrl }, 'exporting traces over OTLP/HTTP');
   const slots = new SlotTable({ ports: options.ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, quietListen: options.logLevel !== 'silent' });
   const deps: GenerationDeps = { options, logger, slots, ...(upstreamLog ? { upstreamLog } : {}), ...(telemetry ? { telemetry } : {}) };
   const stopWatchingLoop = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
@@ -119,6 +135,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     await slots.close(0);
     stopWatchingLoop();
     telemetry?.close();
+    await otlp?.close(1_000);
     log?.flush();
     throw e;
   }
@@ -216,6 +233,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
       await current.retire();
       stopWatchingLoop();
       telemetry?.close();
+      await otlp?.close(1_000);
       log?.flush();
       throw e;
     }
@@ -242,6 +260,8 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
         retiring.clear();
         stopWatchingLoop();
         telemetry?.close();
+        // the spans of the last calls are sent before the process goes
+        await otlp?.close();
         log?.flush();
       })()),
   };

@@ -42,6 +42,7 @@ describe('docs/guide.md', () => {
     const text = FILES.find((f) => f.name === name)!.text;
     const baseUris = new Map([...text.matchAll(/namespace: (\S+)\n\s+baseUri: http:\/\/127\.0\.0\.1:3000(\S*)/g)].map((m) => [m[1]!, upstream.url + m[2]!]));
     const ports = new Map([...text.matchAll(/- type: (?:rest|mcp|skill)\n\s+namespace: (\S+)/g)].map((m) => [m[1]!, 0]));
+    if (/- type: control\n/.test(text)) ports.set('control', 0);
     const runtime = await startRuntime({ files: [file(name)], baseUris, ports, logLevel: 'silent', env });
     runtimes.push(runtime);
     return Object.fromEntries(runtime.adapters.map((a) => [a.namespace, a.url]));
@@ -70,7 +71,7 @@ describe('docs/guide.md', () => {
   });
 
   it('has one example per section', () => {
-    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'protected.yaml']);
+    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml', 'protected.yaml']);
   });
 
   it.each(CAPABILITIES)('%s loads without errors or warnings', (name) => {
@@ -230,6 +231,20 @@ describe('docs/guide.md', () => {
     });
   });
 
+  it('9. operating: health, status, metrics and traces on the control port; POST /reload swaps the model', async () => {
+    const urls = await serve('operating.yaml');
+    expect((await call(`${urls.api}/notes/7`)).json).toMatchObject({ id: '7' });
+    expect((await call(`${urls.control}/health/ready`)).json).toMatchObject({ status: 'UP' });
+    expect((await call(`${urls.control}/status`)).json.capability).toMatchObject({ label: 'Notes' });
+    const metrics = (await call(`${urls.control}/metrics`)).text;
+    expect(metrics).toMatch(/^naftiko_request_total\{[^}]*naftiko_operation_id="\/notes\/\{id\} GET"[^}]*\} 1$/m);
+    const traces = (await call(`${urls.control}/traces`)).json;
+    expect(traces.bufferSize).toBe(50);
+    expect(traces.traces[0]).toMatchObject({ operation: '/notes/{id} GET', status: 'OK', spanCount: 2 });
+    expect(String(last().headers.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect((await call(`${urls.control}/reload`, { method: 'POST' })).json).toMatchObject({ status: 'reloaded', reloads: 1 });
+  });
+
   it('8. orchestration: a step output carries the consumed outputs', async () => {
     const urls = await serve('orchestration.yaml');
     const r = await call(`${urls.api}/notes/7/byline`);
@@ -237,7 +252,7 @@ describe('docs/guide.md', () => {
     expect(last().path).toBe('/notes/7');
   });
 
-  it('9. inbound oauth2: 401 pointing at the metadata document, which names the issuer; its token calls the tool', async () => {
+  it('10. inbound oauth2: 401 pointing at the metadata document, which names the issuer; its token calls the tool', async () => {
     const as = await startAuthorizationServer();
     try {
       const text = FILES.find((f) => f.name === 'protected.yaml')!.text.replace('http://127.0.0.1:8180/realms/notes', as.issuer);

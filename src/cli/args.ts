@@ -12,6 +12,7 @@ const OPTIONS = {
   host: { type: 'string' },
   strict: { type: 'boolean' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   timeout: { type: 'string' },
   'connect-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
@@ -40,6 +41,7 @@ export interface CliArgs {
     readonly host?: string;
     readonly strict?: boolean;
     readonly 'log-level'?: string;
+    readonly 'log-format'?: string;
     readonly timeout?: string;
     readonly 'connect-timeout'?: string;
     readonly 'request-timeout'?: string;
@@ -99,6 +101,7 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     }),
     ...(values.host !== undefined ? { host: values.host } : {}),
     logLevel,
+    ...(values['log-format'] !== undefined ? { logFormat: oneOf(values['log-format'], '--log-format', ['auto', 'json', 'pretty'] as const) } : {}),
     ...(values['request-timeout'] !== undefined ? { requestTimeoutMs: millis(values['request-timeout'], '--request-timeout') } : {}),
     ...(values['max-event-loop-lag'] !== undefined ? { maxEventLoopLagMs: count(values['max-event-loop-lag'], '--max-event-loop-lag') } : {}),
     ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),

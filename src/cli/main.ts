@@ -20,6 +20,7 @@ Options:
   --host ADDR                listen on ADDR for every adapter (default: the spec's address, else 127.0.0.1)
   --strict                   warnings (unknown fields, unknown version…) are errors
   --log-level LEVEL          fatal, error, warn, info (default), debug, trace or silent
+  --log-format FORMAT        auto (default: readable lines on a terminal, JSON lines otherwise), json or pretty
   --timeout MS               upstream response timeout (default 30000)
   --connect-timeout MS       upstream connect timeout (default 10000)
   --request-timeout MS       time a client has to send a whole request (default 30000; headers within 10000)

@@ -1,4 +1,5 @@
 /** Sends upstream requests (breaker, limit, retries, deadline) and reads their bodies within limits. */
+import { outgoingHeaders } from '../observe/request-id.js';
 import type { Dispatcher } from 'undici';
 import type { UpstreamRequest } from './request.js';
 import type { AttemptTarget, Upstream, UpstreamObserver, UpstreamPools } from './pools.js';
@@ -43,7 +44,7 @@ export async function sendUpstream(pools: UpstreamPools, req: UpstreamRequest, t
         upstream.pool.request({
           path: req.path,
           method: req.method,
-          headers: extra ? { ...req.headers, ...extra } : req.headers,
+          headers: outgoingHeaders(req.headers, extra),
           ...(req.body !== undefined ? { body: req.body as string } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,

@@ -4,7 +4,8 @@
  */
 import type { ServerOptions } from 'node:http';
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { ServerFor } from './server-slot.js';
+import { standaloneServer, type ServerFor } from './server-slot.js';
+import { REQUEST_ID_HEADER } from '../observe/request-id.js';
 
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
@@ -19,11 +20,13 @@ class OneLinePerRequest extends LogController {
 /** Node's server settings for every adapter: how often the request and headers timeouts are checked (its default, 30 s, would let a trickling client hold on that long past them; probe F6). */
 export const HTTP_SERVER_OPTIONS: ServerOptions = { connectionsCheckingInterval: 1_000 };
 
-/** `serverFor`: the adapter listens with a server naftiko-run makes (hot reload); absent, fastify makes one. */
+/** `serverFor`: the server the adapter listens with (a reloadable slot); absent, one of its own. Either decides the request id. */
 export function serverOptions(logger: FastifyServerOptions['logger'] | false, bodyLimit: number, serverFor?: ServerFor): FastifyServerOptions & { http: ServerOptions } {
   const http = HTTP_SERVER_OPTIONS;
   return {
-    ...(serverFor ? { serverFactory: (handler: Parameters<ServerFor>[0]) => serverFor(handler, http) } : {}),
+    serverFactory: (handler: Parameters<ServerFor>[0]) => (serverFor ?? standaloneServer)(handler, http),
+    // the server set it (the caller's when sane, else a new UUID): the log's reqId is the caller's id
+    requestIdHeader: REQUEST_ID_HEADER,
     logger: logger ?? false,
     logController: new OneLinePerRequest(),
     bodyLimit,

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { withRequestId } from '../observe/request-id.js';
 
 type ClientErrorHandler = (err: Error, socket: Duplex) => void;
 
@@ -18,7 +19,7 @@ const KEEP_ALIVE_MS = 72_000;
 
 /** A server of its own for one app (no reload). */
 export const standaloneServer: ServerFor = (handler, httpOptions) => {
-  const server = createServer(httpOptions, handler);
+  const server = createServer(httpOptions, (req, res) => withRequestId(req, res, () => handler(req, res)));
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   return server;
 };
@@ -37,7 +38,7 @@ export class ServerSlot {
   };
 
   constructor(httpOptions: ServerOptions) {
-    this.server = createServer(httpOptions, (req, res) => this.current!(req, res));
+    this.server = createServer(httpOptions, (req, res) => withRequestId(req, res, () => this.current!(req, res)));
     this.server.keepAliveTimeout = KEEP_ALIVE_MS;
     this.server.on('clientError', this.dispatchClientError);
   }

@@ -4,6 +4,7 @@
  * come from binds, which are fixed once loaded. The caller's method, raw path, raw query and body go
  * through; of its headers only the trusted ones do; the consumes credential always wins.
  */
+import { outgoingHeaders } from '../observe/request-id.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -130,7 +131,7 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
         pools.get(fixed.base.origin).request({
           path,
           method: method as Dispatcher.HttpMethod,
-          headers: extra ? { ...headers, ...extra } : headers,
+          headers: outgoingHeaders(headers, extra),
           ...(body ? { body } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,

@@ -17,7 +17,7 @@ export type AdapterKind = 'rest' | 'mcp' | 'skill';
 export interface TelemetryOptions {
   /** `observability.metrics.local.enabled` (default true) */
   readonly metrics: boolean;
-  /** absent: no spans are made and no trace context is sent upstream */
+  /** absent: no spans are made and no trace context is sent upstream; bufferSize 0: no /traces buffer (export only) */
   readonly traces?: { readonly sampling: number; readonly propagation: Propagation; readonly bufferSize: number };
 }
 
@@ -44,9 +44,10 @@ export class Telemetry implements UpstreamObserver, StepObserver {
     this.metricsEnabled = options.metrics;
     if (options.traces) {
       this.tracer = new Tracer(options.traces);
-      this.traces = new TraceBuffer(options.traces.bufferSize);
-      const traces = this.traces;
-      this.tracer.onFinished((span) => traces.add(span));
+      if (options.traces.bufferSize > 0) {
+        const traces = (this.traces = new TraceBuffer(options.traces.bufferSize));
+        this.tracer.onFinished((span) => traces.add(span));
+      }
     }
     this.registry.gauge('naftiko.upstream.circuit.state', 'Circuit breaker per upstream origin: 0 closed, 1 half-open, 2 open', () =>
       this.upstreams().map((u) => [{ 'server.address': u.origin }, BREAKER_VALUE[u.breaker]] as const));

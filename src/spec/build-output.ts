@@ -82,7 +82,28 @@ export function isStaticOutput(node: OutputNode): boolean {
 
 /** Every JSONPath of an `outputParameters` tree is checked at load, at its own pointer. */
 export function checkOutputPaths(ctx: BuildContext, rawParams: unknown, pointer: string): void {
-  list(rawParams).forEach((p, i) => checkParamPaths(ctx, p, `${pointer}/${i}`));
+  const params = list(rawParams);
+  params.forEach((p, i) => checkParamPaths(ctx, p, `${pointer}/${i}`));
+  checkOutputNames(ctx, params, pointer);
+}
+
+/**
+ * Several top-level outputs become the fields of one object, so each needs its own `name` (a missing
+ * one would otherwise become a made-up field). One named output is wrapped as `{name: value}`.
+ */
+function checkOutputNames(ctx: BuildContext, params: readonly Raw[], pointer: string): void {
+  if (params.length < 2) return;
+  const seen = new Map<string, number>();
+  params.forEach((p, i) => {
+    const name = str(p.name);
+    if (name === undefined) {
+      ctx.error('NR_ERR_OUTPUT_NAME_REQUIRED', `${pointer}/${i}`, `output ${i + 1} of ${params.length} has no "name": several top-level outputs are the fields of one object, each named by "name" (or use one {type: object, properties: {…}} output)`);
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) ctx.error('NR_ERR_DUPLICATE_OUTPUT_NAME', `${pointer}/${i}/name`, `output name "${name}" is used twice (also output ${first + 1}); each field of the answer needs its own name`);
+    else seen.set(name, i);
+  });
 }
 
 function checkParamPaths(ctx: BuildContext, p: Raw, pointer: string): void {

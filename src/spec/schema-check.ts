@@ -54,7 +54,7 @@ export function checkSchema(file: string, doc: unknown, positions: SourcePositio
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of kept) {
-    if (isExtensionField(e)) continue;
+    if (isExtensionField(e) || isTopLevelOutputName(e)) continue;
     const d = toDiagnostic(file, e, positions);
     const key = d.pointer + '\0' + d.message;
     if (seen.has(key)) continue;
@@ -67,6 +67,15 @@ export function checkSchema(file: string, doc: unknown, positions: SourcePositio
 function unknownField(e: ErrorObject): string {
   const p = e.params as { additionalProperty?: string; unevaluatedProperty?: string };
   return String(p.additionalProperty ?? p.unevaluatedProperty);
+}
+
+/**
+ * `name` on a top-level exposed output names its field in the answer (`[{name: title, type: string,
+ * mapping: $.title}]` → `{"title": …}`), a tolerated dialect the official schema lacks: not unknown.
+ * Nested outputs are named by their key in `properties`, so a `name` there is still reported.
+ */
+function isTopLevelOutputName(e: ErrorObject): boolean {
+  return UNKNOWN_FIELD_KEYWORDS.has(e.keyword) && unknownField(e) === 'name' && /\/outputParameters\/\d+$/.test(e.instancePath) && !e.instancePath.startsWith('/capability/consumes/');
 }
 
 /** `x-…` fields are extensions: allowed anywhere, never reported. */
