@@ -1,6 +1,6 @@
 /**
  * Inbound HTTP Digest (RFC 7616) on REST and MCP, driven by a digest client written here: the full
- * challenge/response handshake with SHA-256 and MD5, nc replay, a tampered or expired nonce (stale=true),
+ * challenge/response handshake with SHA-256 and MD5, nc replay, a tampered nonce, an expired one (stale=true, on the check itself with a moved clock),
  * a second replica verifying the first one's nonce, an unset secret refusing everything, and the SDK
  * MCP client working through it with a digest-answering fetch.
  */
@@ -8,7 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { digestCheck } from '../../src/expose/auth/digest.js';
 import { loadCapability } from '../../src/spec/load.js';
 import { start, startRecorder, tmpDir, type Recorder, type Started, type TmpDir } from '../runtime/helpers.js';
 
@@ -152,9 +153,6 @@ describe('inbound digest on REST and MCP', () => {
   beforeEach(() => {
     upstream.requests.length = 0;
   });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
 
   it('no credential: 401 offering SHA-256 then MD5, qop=auth, realm "naftiko"', async () => {
     const res = await send(me, 'GET');
@@ -205,16 +203,6 @@ describe('inbound digest on REST and MCP', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
-  it('an expired nonce: 401 with stale=true, and the fresh nonce works', async () => {
-    const c = await challengeOf(me);
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 301_000 });
-    const res = await send(me, 'GET', { authorization: answer(c, { method: 'GET', uri: '/me', nc: 1 }) });
-    expect(res.status).toBe(401);
-    expect(res.challenges[0]).toContain('stale=true');
-    const fresh = parseChallenge(res.challenges[0]!);
-    expect((await send(me, 'GET', { authorization: answer(fresh, { method: 'GET', uri: '/me', nc: 1 }) })).status).toBe(200);
-  });
-
   it('another replica of the same capability verifies this one\'s nonce (no shared state)', async () => {
     const replica = await start({ file, baseUris: new Map([['up', upstream.url]]), env: ENV });
     try {
@@ -253,6 +241,26 @@ describe('inbound digest on REST and MCP', () => {
   it('the MCP SDK Client without credentials is refused', async () => {
     const client = new Client({ name: 't', version: '0' });
     await expect(client.connect(new StreamableHTTPClientTransport(new URL(rt.mcp)))).rejects.toThrow(/401|Unauthorized/i);
+  });
+});
+
+describe('inbound digest nonces age', () => {
+  it('an expired nonce: 401 with stale=true, and the fresh nonce of that answer works', () => {
+    let clock = Date.now();
+    const check = digestCheck('api', USER, PASSWORD, () => clock);
+    const first = check({ method: 'GET', url: '/me', headers: {} });
+    if (first.ok) throw new Error('expected a challenge');
+    const c = parseChallenge((first.challenge as string[])[0]!);
+    expect(check({ method: 'GET', url: '/me', headers: { authorization: answer(c, { method: 'GET', uri: '/me', nc: 1 }) } }).ok).toBe(true);
+    clock += 301_000;
+    const stale = check({ method: 'GET', url: '/me', headers: { authorization: answer(c, { method: 'GET', uri: '/me', nc: 2 }) } });
+    expect(stale).toMatchObject({ ok: false, status: 401 });
+    const again = (stale as { challenge: string[] }).challenge;
+    expect(again[0]).toContain('stale=true');
+    expect(check({ method: 'GET', url: '/me', headers: { authorization: answer(parseChallenge(again[0]!), { method: 'GET', uri: '/me', nc: 1 }) } }).ok).toBe(true);
+    // a nonce from a clock far ahead is not accepted either
+    clock -= 600_000;
+    expect(check({ method: 'GET', url: '/me', headers: { authorization: answer(parseChallenge(again[0]!), { method: 'GET', uri: '/me', nc: 2 }) } })).toMatchObject({ ok: false });
   });
 });
 

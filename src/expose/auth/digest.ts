@@ -15,8 +15,8 @@ const NC_MEMORY = 10_000;
 const ALGORITHMS = { 'SHA-256': 'sha256', MD5: 'md5' } as const;
 type Algorithm = keyof typeof ALGORITHMS;
 
-export function digestCheck(namespace: string, user: string, password: string): (req: InboundRequest) => InboundDecision {
-  const now = () => Date.now();
+/** `now`: the clock nonces are issued and aged by (tests move it) */
+export function digestCheck(namespace: string, user: string, password: string, now: () => number = Date.now): (req: InboundRequest) => InboundDecision {
   const opaque = createHash('sha256').update(`naftiko-run digest opaque ${namespace}`).digest('base64url').slice(0, 22);
   const nonceKey = Buffer.from(hkdfSync('sha256', password, `${DIGEST_REALM}:${user}`, `naftiko-run digest nonce ${namespace}`, 32));
   const expectedUser = sha256(user);
