@@ -323,6 +323,27 @@ async function hs256WithPublicKey(as: AuthorizationServer, claims: Record<string
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(secret);
 }
 
+describe('inbound oauth2: verified tokens are remembered, within their lifetime', () => {
+  it('a repeated (remembered) token is still scope-checked, and is not trusted past exp + leeway', async () => {
+    const as = await startAuthorizationServer();
+    try {
+      const resource = 'http://127.0.0.1:1/mcp';
+      const check = oauthCheck('tools', { type: 'oauth2', issuer: as.issuer, resource, audience: resource, scopes: ['a'], tokenValidation: 'jwks' });
+      const ask = async (token: string) => check({ method: 'POST', url: '/mcp', headers: { authorization: `Bearer ${token}` } });
+      const narrow = await as.sign({ aud: resource, scope: 'b', exp: now() + 60 });
+      expect(await ask(narrow)).toMatchObject({ ok: false, status: 403 });
+      expect(await ask(narrow)).toMatchObject({ ok: false, status: 403 });
+      // expired 29 s ago: inside the 30 s leeway now, outside it a second later
+      const ending = await as.sign({ aud: resource, scope: 'a', exp: now() - 29 });
+      expect((await ask(ending)).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await ask(ending)).toMatchObject({ ok: false, status: 401, detail: expect.stringContaining('expired') });
+    } finally {
+      await as.close();
+    }
+  });
+});
+
 describe('inbound oauth2: key rotation', () => {
   it('an unknown kid refetches the JWKS, at most once per cooldown', async () => {
     const as = await startAuthorizationServer();

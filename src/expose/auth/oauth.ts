@@ -7,11 +7,14 @@
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { OAuth2ResourceServer } from '../../spec/model.js';
-import { OK, quotable, refused, single, type InboundDecision, type InboundRequest } from './decision.js';
+import { OK, quotable, refused, sha256, single, type InboundDecision, type InboundRequest } from './decision.js';
 import { resourceMetadataUrl } from './metadata.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 export const CLOCK_TOLERANCE_S = 30;
+/** a verified token is trusted again without a signature check for at most this long (and never past its exp) */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 1_000;
 
 export interface OAuthOptions {
   /** each metadata and JWKS request (default 5 s) */
@@ -29,31 +32,16 @@ export function oauthCheck(namespace: string, config: OAuth2ResourceServer, opti
   const scopeParam = config.scopes.length ? `, scope="${quotable(config.scopes.join(' '))}"` : '';
   const invalid = (why: string) => refused(401, 'NR_ERR_UNAUTHENTICATED', `the access token is not valid: ${why}`, `${base}, error="invalid_token", error_description="${quotable(why)}"`);
   const keys = jwksOf(config.issuer, timeout, options);
+  const verified = new VerifiedTokens();
 
   return async (req) => {
     const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(single(req.headers.authorization) ?? '');
     if (!m) return refused(401, 'NR_ERR_UNAUTHENTICATED', `send Authorization: Bearer <access token issued by ${config.issuer}>`, `${base}${scopeParam}`);
     if (config.tokenValidation === 'introspection') return invalid('token introspection is not supported by naftiko-run yet');
-    let getKey: JWTVerifyGetKey;
-    try {
-      getKey = await keys();
-    } catch (e) {
-      return unavailable(config.issuer, e);
-    }
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(m[1]!, getKey, {
-        issuer: both(config.issuer),
-        audience: both(config.audience),
-        algorithms: ALGORITHMS,
-        requiredClaims: ['exp'],
-        clockTolerance: CLOCK_TOLERANCE_S,
-      }));
-    } catch (e) {
-      const why = rejection(e);
-      return why === undefined ? unavailable(config.issuer, e) : invalid(why);
-    }
-    const granted = grantedScopes(payload);
+    const cached = verified.get(m[1]!);
+    const outcome = cached ? { claims: cached } : await verify(m[1]!);
+    if ('refusal' in outcome) return outcome.refusal;
+    const granted = grantedScopes(outcome.claims);
     const lacking = config.scopes.filter((s) => !granted.has(s));
     if (lacking.length) {
       const why = `the token lacks the scope ${lacking.join(', ')}`;
@@ -61,6 +49,53 @@ export function oauthCheck(namespace: string, config: OAuth2ResourceServer, opti
     }
     return OK;
   };
+
+  async function verify(token: string): Promise<{ readonly claims: JWTPayload } | { readonly refusal: InboundDecision }> {
+    let getKey: JWTVerifyGetKey;
+    try {
+      getKey = await keys();
+    } catch (e) {
+      return { refusal: unavailable(config.issuer, e) };
+    }
+    try {
+      const { payload } = await jwtVerify(token, getKey, {
+        issuer: both(config.issuer),
+        audience: both(config.audience),
+        algorithms: ALGORITHMS,
+        requiredClaims: ['exp'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
+      verified.set(token, payload);
+      return { claims: payload };
+    } catch (e) {
+      const why = rejection(e);
+      return { refusal: why === undefined ? unavailable(config.issuer, e) : invalid(why) };
+    }
+  }
+}
+
+/**
+ * Tokens whose signature and claims were checked, by SHA-256 (the tokens themselves are not kept):
+ * a client sends the same token on every call, and a signature check costs far more than the call's
+ * own work. Bounded in count and time; an entry never outlives the token's exp (plus the leeway).
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { payload: JWTPayload; until: number }>();
+
+  get(token: string): JWTPayload | undefined {
+    const key = sha256(token).toString('base64');
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (Date.now() < hit.until) return hit.payload;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(token: string, payload: JWTPayload): void {
+    const until = Math.min(Date.now() + VERIFIED_TTL_MS, ((payload.exp ?? 0) + CLOCK_TOLERANCE_S) * 1000);
+    this.entries.set(sha256(token).toString('base64'), { payload, until });
+    if (this.entries.size > VERIFIED_MAX) this.entries.delete(this.entries.keys().next().value!);
+  }
 }
 
 /** The JWKS getter, discovered once; a failure waits 1 s, 2 s, 4 s … up to 60 s before the next try. */
