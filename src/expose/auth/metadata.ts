@@ -7,9 +7,9 @@ import type { OAuth2ResourceServer } from '../../spec/model.js';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
+/** the path of `resource` without a trailing slash ('' for an origin) */
 function resourcePath(resource: string): string {
-  const p = new URL(resource).pathname.replace(/\/+$/, '');
-  return p;
+  return new URL(resource).pathname.replace(/\/+$/, '');
 }
 
 /** The URL a `WWW-Authenticate` points at: the origin of `resource`, then the path-suffixed form. */
