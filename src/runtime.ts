@@ -44,6 +44,8 @@ export interface ServeOptions {
   readonly requestTimeoutMs?: number;
   /** the most text an MCP tool result carries (default 1 MiB); past it the text is cut and marked */
   readonly mcpMaxResultBytes?: number;
+  /** `--mcp-tool-timeout`: the most one MCP tool call may take; then its upstream calls are cancelled and it answers a tool error */
+  readonly mcpToolTimeoutMs?: number;
   /** shed new requests (503) while the event loop lags more than this many ms (default 1000; 0 = never) */
   readonly maxEventLoopLagMs?: number;
   /** whether error details name the upstream origin; default: shown on loopback adapters, hidden elsewhere */

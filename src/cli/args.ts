@@ -18,6 +18,7 @@ const OPTIONS = {
   'request-timeout': { type: 'string' },
   'drain-timeout': { type: 'string' },
   'mcp-max-result-bytes': { type: 'string' },
+  'mcp-tool-timeout': { type: 'string' },
   retries: { type: 'string' },
   deadline: { type: 'string' },
   'upstream-concurrency': { type: 'string' },
@@ -47,6 +48,7 @@ export interface CliArgs {
     readonly 'request-timeout'?: string;
     readonly 'drain-timeout'?: string;
     readonly 'mcp-max-result-bytes'?: string;
+    readonly 'mcp-tool-timeout'?: string;
     readonly retries?: string;
     readonly deadline?: string;
     readonly 'upstream-concurrency'?: string;
@@ -107,6 +109,7 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     ...(values['upstream-in-errors'] !== undefined ? { upstreamInErrors: oneOf(values['upstream-in-errors'], '--upstream-in-errors', ['show', 'hide'] as const) } : {}),
     ...(values['control-port'] !== undefined ? { controlPort: portNumber(values['control-port'], `--control-port ${values['control-port']}`) } : {}),
     ...(values.watch ? { watch: true } : {}),
+    ...(values['mcp-tool-timeout'] !== undefined ? { mcpToolTimeoutMs: millis(values['mcp-tool-timeout'], '--mcp-tool-timeout') } : {}),
     ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
     invoker: {
       ...(values.timeout !== undefined ? { responseTimeoutMs: millis(values.timeout, '--timeout') } : {}),

@@ -33,6 +33,7 @@ Options:
   --max-event-loop-lag MS    answer new requests 503 while the event loop lags more than MS (default 1000; 0 = never)
   --upstream-in-errors show|hide   whether 502/503/504 details name the upstream origin (default: show on loopback, hide elsewhere)
   --mcp-max-result-bytes N   the most text one MCP tool result carries (default 1048576); longer ones are cut and marked
+  --mcp-tool-timeout MS      the most one MCP tool call may take (default: none; each upstream call has --deadline); then a tool error
   --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
   --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
   -h, --help                 this text

@@ -80,7 +80,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
       });
       invokers.push(invoker);
       if (telemetry) unwatch.push(telemetry.watchUpstreams(() => invoker.pools.states()));
-      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES };
+      const resultLimits = { maxResponseBytes: invoker.maxResponseBytes, maxResultBytes: options.mcpMaxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES, ...(options.mcpToolTimeoutMs !== undefined ? { toolTimeoutMs: options.mcpToolTimeoutMs } : {}) };
       const observe = telemetry ? { telemetry, capability: model.info.label ?? model.file } : undefined;
       const endpoints = new Map<string, { mode: 'mcp' | 'rest'; baseUrl: string }>();
       for (const adapter of model.exposes) {

@@ -78,9 +78,11 @@ const warningCodes = (rt: Runtime): string[] => rt.warnings.map((w) => w.code);
 
 /** What the upstream got beyond `host` (checked to be the upstream's own) and `connection`: exactly the headers the fixture declares. */
 function sentHeaders(r: Recorded, upstreamUrl: string): Record<string, unknown> {
-  const { host, connection, ...rest } = r.headers;
+  const { host, connection, 'x-request-id': requestId, ...rest } = r.headers;
   expect(host).toBe(new URL(upstreamUrl).host);
   expect(connection).toBe('keep-alive');
+  // every call carries the inbound request's id (a UUID: these callers send none)
+  expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   return rest;
 }
 

@@ -2,6 +2,7 @@
  * The MCP adapter: Streamable HTTP at /mcp (stateless: each POST is served by a fresh SDK Server and
  * transport, so no session state can leak or pile up), tools from the model, calls through the invoker.
  */
+import { RunningCalls, callerOf, cancelledIds } from './cancellation.js';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { McpAdapter } from '../../spec/model.js';
@@ -59,10 +60,13 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     setImmediate(() => void loadProtocol());
     done();
   });
+  const running = new RunningCalls();
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'POST') acceptJsonAndStream(req.raw);
+    const caller = callerOf(req.raw);
+    for (const { id, reason } of cancelledIds(req.body)) running.cancel(caller, id, reason);
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
-    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion), req, reply);
+    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => running.track(caller, id, abort)), req, reply);
   };
   // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
   for (const url of ['/mcp', '/']) {

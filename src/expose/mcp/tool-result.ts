@@ -13,6 +13,8 @@ export interface ResultLimits {
   readonly maxResultBytes: number;
   /** error results say `upstream` instead of the upstream's origin (`--upstream-in-errors`) */
   readonly hideUpstream?: boolean;
+  /** `--mcp-tool-timeout`: past it a call is cancelled and answered as a tool error */
+  readonly toolTimeoutMs?: number;
 }
 
 /**
@@ -28,6 +30,8 @@ export async function toolResult(result: InvokeResult, limits: ResultLimits, wha
   }
   if (result.status === 204) discardBody(result.body);
   const read = result.status === 204 ? { bytes: Buffer.alloc(0), truncated: false } : await readPrefix(result.body, result.headers, limits.maxResultBytes, limits.maxResponseBytes, what);
+  const contentType = result.headers['content-type'] ?? '';
+  if (result.status < 300 && !result.step && read.bytes.length > 0 && !isTextual(contentType)) return mediaResult(read, contentType, limits.maxResultBytes, what);
   const text = read.bytes.toString('utf8');
   // a redirect is not followed, so it is not the answer the tool promised (probe F13)
   if (result.status >= 300 || result.step) {
@@ -51,6 +55,28 @@ export async function toolResult(result: InvokeResult, limits: ResultLimits, wha
     return { isError: true, content: [{ type: 'text', text: `Upstream response unreadable (NR_ERR_UPSTREAM_BAD_BODY, status 502): ${what}: the JSON answer is nested deeper than ${MAX_JSON_DEPTH} levels` }] };
   }
   return jsonResult(value, text);
+}
+
+/** Content types whose bodies are text (answered as text content); anything else is binary. */
+function isTextual(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type === '' || type.startsWith('text/') || /[/+](json|xml|yaml|x-yaml|javascript|ecmascript|csv|graphql|x-www-form-urlencoded|x-ndjson|problem\+json)$/.test(type) || type.endsWith('+json') || type.endsWith('+xml');
+}
+
+/**
+ * A binary upstream answer: an image or audio answer is MCP image / audio content, anything else an
+ * embedded resource with a base64 blob. A binary cut at the result limit would be corrupt, so past
+ * the limit the result is an error saying so.
+ */
+function mediaResult(read: { bytes: Buffer; truncated: boolean }, contentType: string, limit: number, what: string): CallToolResult {
+  const mimeType = contentType.split(';')[0]!.trim().toLowerCase();
+  if (read.truncated) {
+    return { isError: true, content: [{ type: 'text', text: `${what}: the upstream answered ${mimeType} larger than ${limit} bytes, which a tool result cannot carry whole [naftiko-run NR_WARN_RESULT_TRUNCATED: ask for a smaller one, or the operator raises --mcp-max-result-bytes]` }] };
+  }
+  const data = read.bytes.toString('base64');
+  if (mimeType.startsWith('image/')) return { content: [{ type: 'image', data, mimeType }] };
+  if (mimeType.startsWith('audio/')) return { content: [{ type: 'audio', data, mimeType }] };
+  return { content: [{ type: 'resource', resource: { uri: `naftiko-run://result/${encodeURIComponent(what.replace(/^tool /, ''))}`, mimeType: mimeType || 'application/octet-stream', blob: data } }] };
 }
 
 function jsonResult(value: unknown, text: string): CallToolResult {

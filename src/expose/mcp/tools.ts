@@ -9,7 +9,8 @@ import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
 import { toolDefinition } from './tool-schema.js';
 import { errorResult, toolResult, type ResultLimits } from './tool-result.js';
-import type { CallSignal } from '../../consume/call-signal.js';
+import { childAbort, type CallSignal } from '../../consume/call-signal.js';
+import { withProgress, type ProgressListener } from '../../invoke/progress.js';
 import type { Telemetry } from '../../observe/telemetry.js';
 
 /** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
@@ -17,7 +18,8 @@ export const INVALID_PARAMS = -32602;
 
 export interface ToolEntry {
   readonly definition: Tool;
-  readonly run: (args: Record<string, unknown>, signal?: CallSignal) => Promise<CallToolResult>;
+  /** `onProgress`: the client sent a progress token; each finished orchestration step is reported */
+  readonly run: (args: Record<string, unknown>, signal?: CallSignal, onProgress?: ProgressListener) => Promise<CallToolResult>;
 }
 
 /** Tools compiled once; shared by every per-request SDK Server (HTTP) or by the stdio server. */
@@ -28,24 +30,37 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: Resu
     const visibleInputs = op.inputs.filter((i) => !i.credential);  // constants are set by checkInputs, never taken from arguments
     const definition = toolDefinition(op);
     const hasOutputSchema = definition.outputSchema !== undefined;
-    const run = async (args: Record<string, unknown>, signal?: CallSignal): Promise<CallToolResult> => {
+    const answer = async (inputs: Record<string, unknown>, signal: CallSignal | undefined): Promise<CallToolResult> =>
+      toolResult(await invoke(inputs, signal), limits, `tool ${op.name}`, hasOutputSchema);
+    const run = async (args: Record<string, unknown>, signal?: CallSignal, onProgress?: ProgressListener): Promise<CallToolResult> => {
       let inputs: Record<string, unknown>;
       try {
         inputs = checkInputs(visibleInputs, args, { fromStrings: false, unknown: 'reject' });
       } catch (e) {
         throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
       }
+      const timeout = limits.toolTimeoutMs !== undefined ? childAbort(signal) : undefined;
+      let timedOut = false;
+      const timer = timeout && setTimeout(() => {
+        timedOut = true;
+        timeout.child.abort();
+      }, limits.toolTimeoutMs);
       try {
-        return await toolResult(await invoke(inputs, signal), limits, `tool ${op.name}`, hasOutputSchema);
+        const callSignal = timeout?.child ?? signal;
+        return await (onProgress ? withProgress(onProgress, () => answer(inputs, callSignal)) : answer(inputs, callSignal));
       } catch (e) {
+        if (timedOut) return errorResult(toolTimeout(op.name, limits.toolTimeoutMs!), limits.hideUpstream);
         if (e instanceof InvokeError) {
           if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
           return errorResult(e, limits.hideUpstream);
         }
         throw e;
+      } finally {
+        if (timer) clearTimeout(timer);
+        timeout?.detach();
       }
     };
-    tools.set(op.name, { definition, run: telemetry?.tracer ? (args, signal) => telemetry.inToolSpan(op.name, () => run(args, signal)) : run });
+    tools.set(op.name, { definition, run: telemetry?.tracer ? (args, signal, onProgress) => telemetry.inToolSpan(op.name, () => run(args, signal, onProgress)) : run });
   }
   return tools;
 }
@@ -58,6 +73,10 @@ export class ProtocolError extends Error {
   constructor(readonly code: number, message: string, readonly data?: unknown) {
     super(message);
   }
+}
+
+function toolTimeout(tool: string, ms: number): InvokeError {
+  return new InvokeError('NR_ERR_TOOL_TIMEOUT', 504, 'Tool timed out', `tool ${tool} did not finish within ${ms} ms (--mcp-tool-timeout); its upstream calls were cancelled`);
 }
 
 function invalidParams(tool: string, e: InvokeError): ProtocolError {
