@@ -10,7 +10,7 @@ const withoutSetting = () => {
 // Each case runs the built module in a child process and records the V8 flags it sets.
 const probe = (env: Record<string, string>, execArgv: string[] = []) =>
   spawnSync(process.execPath, [...execArgv, '--input-type=module', '-e', `
-    import { tuneHeap } from ${JSON.stringify(new URL('../dist/heap-tuning.js', import.meta.url).href)};
+    import { tuneHeap } from ${JSON.stringify(new URL('../dist/cli/heap-tuning.js', import.meta.url).href)};
     import v8 from 'node:v8';
     const calls = [];
     const original = v8.setFlagsFromString;
