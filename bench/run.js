@@ -88,7 +88,10 @@ async function main() {
     log(`bench: ${cfg.rounds} rounds × ${cfg.duration} s per side, ${cfg.connections} connections, ${cfg.mcpCallers} MCP callers`);
 
     // --- servers --------------------------------------------------------------------------------
-    const ports = { up: await freePort(), floor: await freePort(), floorMcp: await freePort(), nrRest: await freePort(), nrMcp: await freePort(), infoRest: await freePort(), infoMcp: await freePort() };
+    const ports = {
+      up: await freePort(), floor: await freePort(), floorMcp: await freePort(), nrRest: await freePort(), nrMcp: await freePort(), infoRest: await freePort(), infoMcp: await freePort(),
+      ctlRest: await freePort(), ctlMcp: await freePort(), ctl: await freePort(), w2Rest: await freePort(), w2Mcp: await freePort(),
+    };
     const upstreamUrl = `http://${HOST}:${ports.up}`;
     const upstream = startNode(path.join(BENCH_DIR, 'upstream.js'), [String(ports.up)], { name: 'upstream' });
     const floor = startNode(path.join(BENCH_DIR, 'floor-proxy.js'), [String(ports.floor), upstreamUrl], { name: 'floor-proxy' });
@@ -100,19 +103,24 @@ async function main() {
     const infoFd = openSync(infoLog, 'w');
     const nrInfo = startNode(CLI, nrArgs(ports.infoRest, ports.infoMcp, 'info'), { name: 'naftiko-run (info)', stdout: infoFd });
     closeSync(infoFd);
+    // the same server with the control adapter on (metrics and traces recorded for every request), and with two workers
+    const nrControl = startNode(CLI, [...nrArgs(ports.ctlRest, ports.ctlMcp, 'warn'), '--control-port', String(ports.ctl)], { name: 'naftiko-run (control adapter)' });
+    const nrWorkers = startNode(CLI, [...nrArgs(ports.w2Rest, ports.w2Mcp, 'warn'), '--workers', '2'], { name: 'naftiko-run (--workers 2)' });
     await Promise.all([
       waitForPorts([ports.up], { child: upstream }),
       waitForPorts([ports.floor], { child: floor }),
       waitForPorts([ports.floorMcp], { child: floorMcp }),
       waitForPorts([ports.nrRest, ports.nrMcp], { child: nr }),
       waitForPorts([ports.infoRest, ports.infoMcp], { child: nrInfo }),
+      waitForPorts([ports.ctlRest, ports.ctlMcp, ports.ctl], { child: nrControl }),
+      waitForPorts([ports.w2Rest, ports.w2Mcp], { child: nrWorkers }).then(() => waitForWorkers(nrWorkers.pid, 2)),
     ]);
     let shuttingDown = false;
     let crashed;
     const guardExit = (c) => c.exited.then((e) => {
       if (!shuttingDown) crashed ??= new Error(`${c.benchName} exited during the bench (${e.signal ?? `code ${e.code}`})${c.stderrTail ? `:\n${c.stderrTail.trim()}` : ''}`);
     });
-    [upstream, floor, floorMcp, nr, nrInfo].forEach(guardExit);
+    [upstream, floor, floorMcp, nr, nrInfo, nrControl, nrWorkers].forEach(guardExit);
 
     const base = (p) => `http://${HOST}:${p}`;
     const rest = (name, proc, port, urlPath) => ({ name, kind: 'rest', proc, url: base(port) + urlPath });
@@ -120,6 +128,8 @@ async function main() {
       floorPassSmall: rest('floor proxy, pass-through 1 KB', floor, ports.floor, '/pass/small'),
       nrPassSmall: rest('naftiko-run, pass-through 1 KB', nr, ports.nrRest, '/pass/small'),
       infoPassSmall: rest('naftiko-run --log-level info, pass-through 1 KB', nrInfo, ports.infoRest, '/pass/small'),
+      controlPassSmall: rest('naftiko-run --control-port (metrics + traces), pass-through 1 KB', nrControl, ports.ctlRest, '/pass/small'),
+      workersPassSmall: { ...rest('naftiko-run --workers 2, pass-through 1 KB', nrWorkers, ports.w2Rest, '/pass/small'), workers: true },
       floorPassLarge: rest('floor proxy, pass-through 100 KB', floor, ports.floor, '/pass/large'),
       nrPassLarge: rest('naftiko-run, pass-through 100 KB', nr, ports.nrRest, '/pass/large'),
       floorMappedSmall: rest('parse floor, mapped 1 KB', floor, ports.floor, '/mapped/small'),
@@ -134,7 +144,7 @@ async function main() {
       nrMcp: { name: 'naftiko-run, MCP tools/call 1 KB', kind: 'mcp', proc: nr, url: `${base(ports.nrMcp)}/mcp`, tool: 'get-small' },
     };
     const groups = [
-      [sides.floorPassSmall, sides.nrPassSmall, sides.infoPassSmall],
+      [sides.floorPassSmall, sides.nrPassSmall, sides.infoPassSmall, sides.controlPassSmall, sides.workersPassSmall],
       [sides.floorPassLarge, sides.nrPassLarge],
       [sides.floorMappedSmall, sides.nrMappedSmall],
       [sides.floorMappedLarge, sides.nrMappedLarge],
@@ -150,6 +160,7 @@ async function main() {
     const joined = JSON.stringify(joinCrew(ship, crew));
     for (const [side, expect, asJson] of [
       [sides.floorPassSmall, docs.small.toString()], [sides.nrPassSmall, docs.small.toString()], [sides.infoPassSmall, docs.small.toString()],
+      [sides.controlPassSmall, docs.small.toString()], [sides.workersPassSmall, docs.small.toString()],
       [sides.floorPassLarge, docs.large.toString()], [sides.nrPassLarge, docs.large.toString()],
       [sides.floorMappedSmall, mapped('small'), true], [sides.nrMappedSmall, mapped('small'), true],
       [sides.floorMappedLarge, mapped('large'), true], [sides.nrMappedLarge, mapped('large'), true],
@@ -172,12 +183,18 @@ async function main() {
     const results = new Map(Object.values(sides).map((s) => [s, []]));
     const runSide = async (side, seconds, warmup = false) => {
       if (crashed) throw crashed;
-      const cpu0 = cpuMs(side.proc.pid);
+      // a --workers side's CPU is its primary's and its workers'
+      const cpuOf = () => (side.workers ? [side.proc.pid, ...childPids(side.proc.pid)] : [side.proc.pid]).reduce((sum, pid) => sum + cpuMs(pid), 0);
+      const cpu0 = cpuOf();
+      const self0 = process.cpuUsage();
       const r = side.kind === 'mcp'
         ? await mcpLoad(side.clients, { tool: side.tool, durationSec: warmup ? 60 : seconds, expectText: side.expectText, ...(warmup ? { maxCalls: cfg.warmupCalls } : {}) })
         : await cannon(side.url, seconds, warmup ? cfg.warmupRequests : undefined);
       if (crashed) throw crashed;
-      r.cpuUs = ((cpuMs(side.proc.pid) - cpu0) * 1000) / r.total;
+      r.cpuUs = ((cpuOf() - cpu0) * 1000) / r.total;
+      const self = process.cpuUsage(self0);
+      // the load generator runs in this process, on the same cores
+      r.generatorCpuShare = (self.user + self.system) / 1000 / (seconds * 1000);
       return r;
     };
     const rssIdle = rssMB(nr.pid);
@@ -210,7 +227,7 @@ async function main() {
     const loadAfter = os.loadavg()[0];
 
     shuttingDown = true;
-    await Promise.all([upstream, floor, floorMcp, nr, nrInfo].map((c) => stop(c)));
+    await Promise.all([upstream, floor, floorMcp, nr, nrInfo, nrControl, nrWorkers].map((c) => stop(c)));
 
     // --- cold start and the 1,000-operation load ----------------------------------------------------
     log('bench: cold start, capabilities/bulksync.yaml');
@@ -252,6 +269,25 @@ async function main() {
     await stopAll();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The child processes of `pid` (a --workers primary's workers), from /proc. */
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Resolves once the --workers primary `pid` has `n` workers and they had a moment to listen. */
+async function waitForWorkers(pid, n) {
+  const until = Date.now() + 30_000;
+  while (childPids(pid).length < n) {
+    if (Date.now() > until) throw new Error(`bench: the --workers primary (pid ${pid}) did not start ${n} workers`);
+    await sleep(100);
+  }
+  await sleep(1_000);
 }
 
 function sameJson(a, b) {
@@ -397,6 +433,8 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     ratioRow('REST mapped 1 KB, req/s', sides.nrMappedSmall, sides.floorMappedSmall, 'parse floor', '≥ 0.85×', 0.85),
     ratioRow('REST mapped 100 KB, req/s (no target)', sides.nrMappedLarge, sides.floorMappedLarge, 'parse floor', '—'),
     ratioRow('REST pass-through 1 KB with --log-level info, req/s (no target)', sides.infoPassSmall, sides.floorPassSmall, 'floor proxy', `— (${fmt.x(rps(sides.infoPassSmall) / rps(sides.nrPassSmall))} of warn)`),
+    ratioRow('REST pass-through 1 KB with the control adapter on (metrics + traces), req/s', sides.controlPassSmall, sides.nrPassSmall, 'naftiko-run without it', '≥ 0.90×', 0.9),
+    ratioRow(`REST pass-through 1 KB with --workers 2, req/s (the load generator took ${(m(sides.workersPassSmall, 'generatorCpuShare') * 100).toFixed(0)} % of a core)`, sides.workersPassSmall, sides.nrPassSmall, 'one process', '≥ 1.5×', 1.5),
     ratioRow('MCP tools/call 1 KB, calls/s', sides.nrMcp, sides.floorMcp, 'SDK floor server', '≥ 0.90×', 0.9),
     ratioRow('REST orchestrated (2 concurrent calls + lookup), req/s', sides.nrJoin, sides.floorJoin, 'join floor', '≥ 0.90×', 0.9),
     cpuTargetRow('REST orchestrated (2 concurrent calls + lookup), server CPU per request', sides.nrJoin, sides.floorJoin, 'join floor', 1.15),
@@ -422,6 +460,8 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     cpuRow('REST mapped 1 KB', sides.nrMappedSmall, sides.floorMappedSmall, 'parse floor'),
     cpuRow('REST mapped 100 KB', sides.nrMappedLarge, sides.floorMappedLarge, 'parse floor'),
     cpuRow('REST pass-through 1 KB, --log-level info', sides.infoPassSmall, sides.floorPassSmall, 'floor proxy'),
+    cpuRow('REST pass-through 1 KB, control adapter on', sides.controlPassSmall, sides.nrPassSmall, 'naftiko-run without it'),
+    cpuRow('REST pass-through 1 KB, --workers 2 (primary + workers)', sides.workersPassSmall, sides.nrPassSmall, 'one process'),
     cpuRow('MCP tools/call 1 KB', sides.nrMcp, sides.floorMcp, 'SDK floor server'),
     cpuRow('REST orchestrated, 2 concurrent calls + lookup', sides.nrJoin, sides.floorJoin, 'join floor'),
     cpuRow('REST forward 1 KB', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small'),

@@ -24,6 +24,7 @@ import { RuntimeError } from './runtime-error.js';
 import { buildGeneration, type Generation, type GenerationDeps } from './serve/generation.js';
 import { loadFiles } from './serve/load-files.js';
 import { SlotTable } from './serve/slots.js';
+import { DEFAULT_DRAIN_MS } from './serve/defaults.js';
 import { watchFiles } from './serve/watch-files.js';
 
 export interface ServeOptions {
@@ -58,6 +59,16 @@ export interface ServeOptions {
   readonly watch?: boolean;
   /** how long an old generation's calls may run after a reload before its upstream pools close (default: the call deadline + 1 s) */
   readonly retireAfterMs?: number;
+  /** this process is one of several `--workers`: the control adapter's /metrics and POST /reload speak for all of them */
+  readonly cluster?: ClusterLink;
+}
+
+/** What a worker's control adapter asks of the primary process. */
+export interface ClusterLink {
+  /** every worker's metrics, merged */
+  metrics(): Promise<string>;
+  /** reloads every worker */
+  reload(trigger: 'control' | 'signal' | 'watch'): Promise<ReloadOutcome>;
 }
 
 export interface StartedAdapter {
@@ -80,6 +91,8 @@ export interface Runtime {
    * (running ones finish on the old), else the old model serves on and the outcome says why.
    */
   reload(trigger?: 'control' | 'signal' | 'watch'): Promise<ReloadOutcome>;
+  /** this process's own metrics in the Prometheus text format, when it measures any */
+  localMetrics(): string | undefined;
   /**
    * Stop accepting, close idle and half-received connections, let running calls finish for up to
    * `drainMs` (default 10 s; then each gets a 503), close the upstream pools.
@@ -90,7 +103,7 @@ export interface Runtime {
 export { RuntimeError };
 export type { ReloadOutcome };
 
-export const DEFAULT_DRAIN_MS = 10_000;
+export { DEFAULT_DRAIN_MS };
 
 /** What one MCP tool result may carry (probe F9): an agent's context is smaller still; memory per call stays bounded. */
 export { DEFAULT_MCP_MAX_RESULT_BYTES } from './serve/generation.js';
@@ -216,7 +229,8 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     ready: () => !reloads.inProgress && !closing && source.adapters().every((a) => a.state === 'started'),
     reloads: () => ({ ...reloads }),
     upstreams: () => current.upstreams(),
-    reload,
+    reload: options.cluster ? (trigger) => options.cluster!.reload(trigger) : reload,
+    ...(options.cluster ? { metrics: () => options.cluster!.metrics() } : {}),
   };
 
   if (control) {
@@ -254,6 +268,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
       return current.warnings;
     },
     reload,
+    localMetrics: () => (telemetry?.metricsEnabled ? telemetry.registry.render() : undefined),
     close: (drainMs = DEFAULT_DRAIN_MS) =>
       (closing ??= (async () => {
         stopWatchingFiles();

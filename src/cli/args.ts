@@ -23,11 +23,14 @@ const OPTIONS = {
   deadline: { type: 'string' },
   'upstream-concurrency': { type: 'string' },
   'upstream-queue': { type: 'string' },
+  'operation-concurrency': { type: 'string' },
+  'operation-queue': { type: 'string' },
   'no-circuit-breaker': { type: 'boolean' },
   'upstream-in-errors': { type: 'string' },
   'max-event-loop-lag': { type: 'string' },
   'control-port': { type: 'string' },
   watch: { type: 'boolean' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -53,11 +56,14 @@ export interface CliArgs {
     readonly deadline?: string;
     readonly 'upstream-concurrency'?: string;
     readonly 'upstream-queue'?: string;
+    readonly 'operation-concurrency'?: string;
+    readonly 'operation-queue'?: string;
     readonly 'no-circuit-breaker'?: boolean;
     readonly 'upstream-in-errors'?: string;
     readonly 'max-event-loop-lag'?: string;
     readonly 'control-port'?: string;
     readonly watch?: boolean;
+    readonly workers?: string;
     readonly help?: boolean;
     readonly version?: boolean;
   };
@@ -118,10 +124,20 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
       ...(values.deadline !== undefined ? { deadlineMs: millis(values.deadline, '--deadline') } : {}),
       ...(values['upstream-concurrency'] !== undefined ? { connectionsPerOrigin: positiveInteger(values['upstream-concurrency'], '--upstream-concurrency', 'calls') } : {}),
       ...(values['upstream-queue'] !== undefined ? { upstreamQueue: count(values['upstream-queue'], '--upstream-queue') } : {}),
+      ...(values['operation-concurrency'] !== undefined ? { operationConcurrency: positiveInteger(values['operation-concurrency'], '--operation-concurrency', 'calls') } : {}),
+      ...(values['operation-queue'] !== undefined ? { operationQueue: count(values['operation-queue'], '--operation-queue') } : {}),
       ...(values['no-circuit-breaker'] ? { circuitBreaker: false } : {}),
     },
   };
   return { options, drainMs };
+}
+
+/** `--workers N|auto`: how many processes serve (default 1: this one; auto: one per core). */
+export function workerCount(value: string | undefined, cores: number): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return Math.max(1, cores);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--workers ${value}: expected a number of processes from 1 to 256, or auto (one per core: ${cores} here)`);
+  return Number(value);
 }
 
 function pairs<T>(list: readonly string[], flag: string, parse: (v: string, flag: string) => T, what: () => string): Map<string, T> {

@@ -29,6 +29,7 @@ async function demo(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (positionals.length > 0) throw new RuntimeError('NR_ERR_CLI_USAGE', `the demo serves capabilities/bulksync.yaml and takes no file (got ${positionals.join(' ')})`);
+    if (values.workers !== undefined) throw new RuntimeError('NR_ERR_CLI_USAGE', 'the demo runs in one process with its sandbox; --workers is for naftiko-run FILE…');
     flags = serveFlags(values, { logLevel: process.env.LOG_LEVEL ?? 'warn' }, () => [`${NAMESPACE}-rest`, `${NAMESPACE}-mcp`]);
   } catch (e) {
     process.stderr.write(`npm run demo: ${(e as Error).message} [${(e as RuntimeError).code}]\n${USAGE}\n`);

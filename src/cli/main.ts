@@ -29,6 +29,8 @@ Options:
   --deadline MS              the most one upstream call may take, retries, waits and body included (default 60000)
   --upstream-concurrency N   calls in flight (and sockets) per upstream origin (default 256)
   --upstream-queue N         calls that may wait for a slot per origin; then 503 (default 1024)
+  --operation-concurrency N  calls in flight per exposed operation or tool (default: no limit); past it they wait
+  --operation-queue N        calls that may wait per operation; then 503 NR_ERR_OPERATION_BUSY (default 64)
   --no-circuit-breaker       never stop calling an origin that keeps failing (default: open at 50 % failures)
   --max-event-loop-lag MS    answer new requests 503 while the event loop lags more than MS (default 1000; 0 = never)
   --upstream-in-errors show|hide   whether 502/503/504 details name the upstream origin (default: show on loopback, hide elsewhere)
@@ -36,6 +38,7 @@ Options:
   --mcp-tool-timeout MS      the most one MCP tool call may take (default: none; each upstream call has --deadline); then a tool error
   --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
   --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
+  --workers N|auto           serve with N processes sharing every port (auto: one per core; default 1)
   -h, --help                 this text
   -v, --version              the version
 

@@ -1,7 +1,8 @@
 /**
- * A concurrency limit for one upstream origin: at most `max` calls in flight, at most `queue` waiting;
- * a call past both is refused at once (503 NR_ERR_UPSTREAM_BUSY, Retry-After: 1), a waiting one leaves
- * the queue when its caller goes away or its deadline passes. Without it undici queues without bound.
+ * A concurrency limit: at most `max` calls in flight, at most `queue` waiting; a call past both is
+ * refused at once (503 with Retry-After: 1), a waiting one leaves the queue when its caller goes away
+ * or its deadline passes. One per upstream origin (without it undici queues without bound) and,
+ * with `--operation-concurrency`, one per exposed operation.
  */
 import type { CallSignal } from './call-signal.js';
 import { InvokeError } from './errors.js';
@@ -9,6 +10,20 @@ import { InvokeError } from './errors.js';
 export interface LimiterOptions {
   readonly max: number;
   readonly queue: number;
+}
+
+/** The refusals of one limiter: queue full, or no slot within the wait. */
+export interface LimiterErrors {
+  busy(max: number, queue: number): InvokeError;
+  noSlot(max: number): InvokeError;
+}
+
+/** The per-origin limiter's refusals (`--upstream-concurrency`, `--upstream-queue`). */
+export function upstreamLimiterErrors(origin: string): LimiterErrors {
+  return {
+    busy: (max, queue) => new InvokeError('NR_ERR_UPSTREAM_BUSY', 503, 'Upstream busy', `${origin} has ${max} calls in flight and ${queue} waiting (--upstream-concurrency, --upstream-queue); try again shortly`),
+    noSlot: (max) => new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${origin}: no free slot within the call's deadline (${max} calls in flight)`),
+  };
 }
 
 interface Waiter {
@@ -20,7 +35,7 @@ export class ConcurrencyLimiter {
   private active = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(private readonly origin: string, private readonly options: LimiterOptions) {}
+  constructor(private readonly errors: LimiterErrors, private readonly options: LimiterOptions) {}
 
   get inFlight(): number {
     return this.active;
@@ -37,7 +52,7 @@ export class ConcurrencyLimiter {
       return this.releaser();
     }
     if (this.waiting.length >= this.options.queue) {
-      const e = new InvokeError('NR_ERR_UPSTREAM_BUSY', 503, 'Upstream busy', `${this.origin} has ${this.options.max} calls in flight and ${this.options.queue} waiting (--upstream-concurrency, --upstream-queue); try again shortly`);
+      const e = this.errors.busy(this.options.max, this.options.queue);
       e.retryAfterSeconds = 1;
       throw e;
     }
@@ -60,7 +75,7 @@ export class ConcurrencyLimiter {
         },
       };
       const onAbort = () => leave(signal!.reason);
-      const timer = setTimeout(() => leave(new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${this.origin}: no free slot within the call's deadline (${this.options.max} calls in flight)`)), Math.max(0, waitMs));
+      const timer = setTimeout(() => leave(this.errors.noSlot(this.options.max)), Math.max(0, waitMs));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);
     });

@@ -5,7 +5,7 @@
  */
 import { Pool } from 'undici';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
-import { ConcurrencyLimiter } from './limiter.js';
+import { ConcurrencyLimiter, upstreamLimiterErrors } from './limiter.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 
 export interface PoolOptions {
@@ -101,7 +101,7 @@ export class UpstreamPools {
           keepAliveTimeout: 4_000,
           pipelining: 1,
         }),
-        limiter: new ConcurrencyLimiter(origin, { max: this.options.connections, queue: this.options.queue ?? DEFAULT_UPSTREAM_QUEUE }),
+        limiter: new ConcurrencyLimiter(upstreamLimiterErrors(origin), { max: this.options.connections, queue: this.options.queue ?? DEFAULT_UPSTREAM_QUEUE }),
         breaker: new CircuitBreaker(origin, this.options.breaker ?? DEFAULT_BREAKER),
       };
       this.upstreams.set(origin, u);

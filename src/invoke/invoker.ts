@@ -2,6 +2,7 @@
  * The one invoker every adapter calls: (exposed operation, checked inputs) → result. Adapters turn their
  * request into inputs and the result into their own answer; none of them touches undici.
  */
+import { ConcurrencyLimiter, type LimiterOptions } from '../consume/limiter.js';
 import type { Readable } from 'node:stream';
 import type { BoundVariable, CapabilityModel, CallHandler, ConsumedApi, ExposedOperation, ForwardSpec, OutputNode } from '../spec/model.js';
 import { isRootPath } from '../spec/build-output.js';
@@ -40,7 +41,13 @@ export interface InvokerOptions {
   readonly stepObserver?: StepObserver;
   /** `--base-uri NAMESPACE=URL` */
   readonly baseUriOverrides?: ReadonlyMap<string, string>;
+  /** calls in flight per exposed operation or tool (`--operation-concurrency`; absent = no limit) */
+  readonly operationConcurrency?: number;
+  /** calls that may wait for one of them before 503 NR_ERR_OPERATION_BUSY (`--operation-queue`, default 64) */
+  readonly operationQueue?: number;
 }
+
+export const DEFAULT_OPERATION_QUEUE = 64;
 
 export const DEFAULT_INVOKER_OPTIONS: InvokerOptions = {
   connectTimeoutMs: 10_000,
@@ -87,6 +94,12 @@ export class Invoker {
 
   /** Compiles everything about `op` that does not depend on a call; done once at start-up. */
   bind(op: ExposedOperation): BoundInvocation {
+    const run = this.bindHandler(op);
+    const max = this.options.operationConcurrency;
+    return max === undefined || op.handler.kind === 'mock' ? run : limitOperation(op.id, run, { max, queue: this.options.operationQueue ?? DEFAULT_OPERATION_QUEUE }, this.timeouts.deadline ?? DEFAULT_DEADLINE_MS);
+  }
+
+  private bindHandler(op: ExposedOperation): BoundInvocation {
     const handler = op.handler;
     switch (handler.kind) {
       case 'mock': {
@@ -202,5 +215,30 @@ function argumentBuilder(handler: CallHandler, variables: ReadonlyMap<string, Bo
       if (v !== undefined) args.set(target, v);
     }
     return args;
+  };
+}
+
+/**
+ * `run` with at most `limits.max` calls of it in flight: a slot is held until the answer is produced
+ * and, for a streamed answer, until its body is done.
+ */
+function limitOperation(id: string, run: BoundInvocation, limits: LimiterOptions, waitMs: number): BoundInvocation {
+  const limiter = new ConcurrencyLimiter({
+    busy: (max, queue) => new InvokeError('NR_ERR_OPERATION_BUSY', 503, 'Operation busy', `${id} has ${max} calls in flight and ${queue} waiting (--operation-concurrency, --operation-queue); try again shortly`),
+    noSlot: (max) => new InvokeError('NR_ERR_OPERATION_BUSY', 503, 'Operation busy', `${id}: no free slot within the call's deadline (${max} calls in flight)`),
+  }, limits);
+  return async (inputs, signal) => {
+    const slot = limiter.acquire(signal, waitMs);
+    const release = typeof slot === 'function' ? slot : await slot;
+    let result: InvokeResult;
+    try {
+      result = await run(inputs, signal);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    if (result.kind === 'stream' && !result.body.destroyed && !result.body.readableEnded) result.body.once('close', release);
+    else release();
+    return result;
   };
 }

@@ -369,3 +369,12 @@ export function startMapped(dir: TmpDir, upstream: string, invoker?: Partial<Inv
     ...(invoker ? { invoker } : {}),
   });
 }
+
+/** Resolves once `check` holds (polled every 25 ms); throws after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
-import { mcpClient, serveLocal, tmpDir, type TmpDir } from './helpers.js';
+import { mcpClient, serveLocal, tmpDir, type TmpDir, until } from './helpers.js';
 
 const SPEC = (upstream: string) => `
 naftiko: 1.0.0-alpha3
@@ -178,11 +178,3 @@ describe('long and large MCP calls', () => {
     }
   });
 });
-
-async function until(check: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

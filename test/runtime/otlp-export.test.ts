@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRuntime } from '../../src/runtime.js';
 import { otlpTracesUrl } from '../../src/observe/otlp-export.js';
-import { call, startRecorder, tmpDir, type Recorder, type TmpDir } from './helpers.js';
+import { call, startRecorder, tmpDir, type Recorder, type TmpDir, until } from './helpers.js';
 import { OBSERVED } from './observed-fixture.js';
 import { Serving } from './serving-cli.js';
 import { ensureBuilt } from '../build-dist.js';
@@ -40,13 +40,6 @@ function answer(req: { path: string }) {
   return req.path === '/stock' ? { status: 200, body: { count: 7 } } : { status: 200, body: { id: 'x', name: 'widget' } };
 }
 
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('OTLP trace export', () => {
   let upstream: Recorder;

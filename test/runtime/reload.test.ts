@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { Agent } from 'undici';
 import { ensureBuilt } from '../build-dist.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
-import { call, closedPort, startRecorder, tmpDir, type Recorder, type TmpDir } from './helpers.js';
+import { call, closedPort, startRecorder, tmpDir, type Recorder, type TmpDir, until } from './helpers.js';
 import { Serving } from './serving-cli.js';
 
 const VERSIONED = (upstream: string, version: number, apiPort = 2, field = 'a') => `
@@ -264,12 +264,3 @@ describe('hot reload from the CLI', () => {
     }
   });
 });
-
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

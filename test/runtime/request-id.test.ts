@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
-import { call, jsonInit, startRecorder, tmpDir, type Recorder, type TmpDir } from './helpers.js';
+import { call, jsonInit, startRecorder, tmpDir, type Recorder, type TmpDir, until } from './helpers.js';
 import { OBSERVED } from './observed-fixture.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -85,11 +85,3 @@ describe('x-request-id', () => {
     }
   });
 });
-
-async function until(check: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

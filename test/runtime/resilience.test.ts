@@ -157,6 +157,28 @@ describe('retries, deadline, limits and breaker', () => {
     expect(up!.seen).toHaveLength(2);
   });
 
+  it('--operation-concurrency: one operation\'s slow calls wait or are refused (503 NR_ERR_OPERATION_BUSY) while another operation of the same origin still runs', async () => {
+    const url = await serve((req, res) => (req.method === 'GET' ? setTimeout(() => json(res, 200, { ok: true }), 400) : json(res, 201, { made: true })), { operationConcurrency: 1, operationQueue: 1 });
+    const first = fetch(url);
+    await expect.poll(() => up!.seen.length).toBe(1);
+    const queued = fetch(url);
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = await fetch(url);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const problem = await refused.json();
+    expect(problem.code).toBe('NR_ERR_OPERATION_BUSY');
+    expect(problem.detail).toContain('rest:GET /item has 1 calls in flight and 1 waiting');
+    // the other operation has slots of its own
+    const other = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"body":{}}' });
+    expect(other.status).toBe(201);
+    expect((await first).status).toBe(200);
+    expect((await queued).status).toBe(200);
+    // the streamed answers released their slots: the next call goes through
+    expect((await fetch(url)).status).toBe(200);
+    expect(up!.seen.filter((r) => r.startsWith('GET'))).toHaveLength(3);
+  });
+
   it('an origin that keeps failing opens its breaker: calls are refused without reaching it (503 NR_ERR_CIRCUIT_OPEN)', async () => {
     const url = await serve((_req, res) => json(res, 503, {}), { retries: 0 });
     for (let i = 0; i < 20; i++) expect((await fetch(url)).status).toBe(503);

@@ -5,10 +5,23 @@ import type { Runtime } from '../../runtime.js';
 import { RuntimeError } from '../../runtime-error.js';
 import { closeOnSignal, reloadOnSignal } from '../lifecycle.js';
 import { tuneHeap } from '../heap-tuning.js';
-import { serveFlags, type CliArgs } from '../args.js';
+import { serveFlags, workerCount, type CliArgs } from '../args.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { workerLink } from '../workers/worker.js';
+import { WORKER_SUMMARY_ENV } from '../workers/messages.js';
+import { DEFAULT_DRAIN_MS } from '../../serve/defaults.js';
 import type { Io } from '../io.js';
 
 export async function serve(files: readonly string[], values: CliArgs['values'], io: Io): Promise<number> {
+  let workers: number;
+  try {
+    workers = workerCount(values.workers, availableParallelism());
+  } catch (e) {
+    return reportStartFailure(e, io);
+  }
+  if (workers > 1 && cluster.isPrimary) return servePrimary(files, values, workers, io);
+  const link = cluster.isWorker ? workerLink() : undefined;
   // the servers' modules are loaded only to serve: validate, --help and --version stay quick
   const { startRuntime } = await import('../../runtime.js');
   const { startupSummary } = await import('../startup-summary.js');
@@ -17,17 +30,38 @@ export async function serve(files: readonly string[], values: CliArgs['values'],
   try {
     const flags = serveFlags(values, { logLevel: 'info' }, () => exposesNamespaces(files));
     drainMs = flags.drainMs;
-    runtime = await startRuntime({ ...flags.options, files });
+    // the primary watches the files for all workers
+    runtime = await startRuntime({ ...flags.options, files, ...(link ? { cluster: link, watch: false } : {}) });
   } catch (e) {
     return reportStartFailure(e, io);
   }
   tuneHeap();
+  link?.attach(runtime);
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
-  (stdio ? io.err : io.out)(startupSummary(runtime));
+  if (!link || process.env[WORKER_SUMMARY_ENV]) (stdio ? io.err : io.out)(startupSummary(runtime));
   const stopReloadOnHangup = reloadOnSignal(() => runtime.reload('signal'));
   const code = await closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
   stopReloadOnHangup();
   return code;
+}
+
+/**
+ * `--workers N` in the process the user started: the files are checked once here, so a problem is
+ * reported once rather than by every worker, then the workers are forked.
+ */
+async function servePrimary(files: readonly string[], values: CliArgs['values'], workers: number, io: Io): Promise<number> {
+  let flags: ReturnType<typeof serveFlags>;
+  try {
+    flags = serveFlags(values, { logLevel: 'info' }, () => exposesNamespaces(files));
+    const { loadFiles } = await import('../../serve/load-files.js');
+    const models = loadFiles({ ...flags.options, files }).map((l) => l.model);
+    const stdio = models.flatMap((m) => m.exposes).find((a) => a.type === 'mcp' && a.transport === 'stdio');
+    if (stdio) throw new RuntimeError('NR_ERR_WORKERS_STDIO', `--workers ${workers}: adapter "${stdio.namespace}" is an MCP adapter on stdio, which one process serves; serve it without --workers`);
+  } catch (e) {
+    return reportStartFailure(e, io);
+  }
+  const { runPrimary } = await import('../workers/primary.js');
+  return runPrimary({ workers, files, watch: values.watch ?? false, drainMs: flags.drainMs ?? DEFAULT_DRAIN_MS }, io);
 }
 
 /** The exposes namespaces of the files that load (for a usage message; load problems are reported later). */

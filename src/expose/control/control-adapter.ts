@@ -54,7 +54,8 @@ export function buildControlApp(adapter: ControlAdapter, options: ControlAdapter
     }
     if (management.info) guarded.get('/status', async (_req, reply) => reply.header('cache-control', 'no-store').send(reportStatus(source, telemetry)));
     if (telemetry && observability.metrics) {
-      guarded.get('/metrics', async (_req, reply) => reply.header('content-type', PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(telemetry.registry.render()));
+      const render = source.metrics ?? (async () => telemetry.registry.render());
+      guarded.get('/metrics', async (_req, reply) => reply.header('content-type', PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(await render()));
     }
     const traces = telemetry?.traces;
     if (traces) {

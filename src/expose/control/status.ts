@@ -39,6 +39,8 @@ export interface ControlSource {
   upstreams(): readonly UpstreamState[];
   /** absent when the process cannot reload (stdio, tests without files) */
   readonly reload?: (trigger: 'control' | 'signal' | 'watch') => Promise<ReloadOutcome>;
+  /** the exposition /metrics answers, when it is more than this process's registry (--workers) */
+  readonly metrics?: () => Promise<string>;
 }
 
 const startedAt = Date.now();
