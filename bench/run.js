@@ -106,14 +106,16 @@ async function main() {
     // the same server with the control adapter on (metrics and traces recorded for every request), and with two workers
     const nrControl = startNode(CLI, [...nrArgs(ports.ctlRest, ports.ctlMcp, 'warn'), '--control-port', String(ports.ctl)], { name: 'naftiko-run (control adapter)' });
     const nrWorkers = startNode(CLI, [...nrArgs(ports.w2Rest, ports.w2Mcp, 'warn'), '--workers', '2'], { name: 'naftiko-run (--workers 2)' });
+    // nine processes start at once: on a shared two-core machine that can take a while
+    const START_MS = 60_000;
     await Promise.all([
-      waitForPorts([ports.up], { child: upstream }),
-      waitForPorts([ports.floor], { child: floor }),
-      waitForPorts([ports.floorMcp], { child: floorMcp }),
-      waitForPorts([ports.nrRest, ports.nrMcp], { child: nr }),
-      waitForPorts([ports.infoRest, ports.infoMcp], { child: nrInfo }),
-      waitForPorts([ports.ctlRest, ports.ctlMcp, ports.ctl], { child: nrControl }),
-      waitForPorts([ports.w2Rest, ports.w2Mcp], { child: nrWorkers }).then(() => waitForWorkers(nrWorkers.pid, 2)),
+      waitForPorts([ports.up], { child: upstream, timeoutMs: START_MS }),
+      waitForPorts([ports.floor], { child: floor, timeoutMs: START_MS }),
+      waitForPorts([ports.floorMcp], { child: floorMcp, timeoutMs: START_MS }),
+      waitForPorts([ports.nrRest, ports.nrMcp], { child: nr, timeoutMs: START_MS }),
+      waitForPorts([ports.infoRest, ports.infoMcp], { child: nrInfo, timeoutMs: START_MS }),
+      waitForPorts([ports.ctlRest, ports.ctlMcp, ports.ctl], { child: nrControl, timeoutMs: START_MS }),
+      waitForPorts([ports.w2Rest, ports.w2Mcp], { child: nrWorkers, timeoutMs: START_MS }).then(() => waitForWorkers(nrWorkers.pid, 2)),
     ]);
     let shuttingDown = false;
     let crashed;
@@ -528,7 +530,7 @@ function writeSection(file, section) {
 main().then(
   () => process.exit(0),
   async (e) => {
-    log(`bench: failed: ${e?.stack ?? e}`);
+    log(`bench: failed: ${e?.stack ?? e}${e?.cause ? `\n  cause: ${e.cause.stack ?? e.cause}` : ""}`);
     await stopAll();
     process.exit(1);
   },

@@ -42,6 +42,8 @@ export function runPrimary(options: PrimaryOptions, io: Io): Promise<number> {
     const fork = (number: number, summary: boolean): Worker => {
       const worker = cluster.fork({ [WORKER_NUMBER_ENV]: String(number), ...(summary ? { [WORKER_SUMMARY_ENV]: '1' } : {}) });
       worker.on('message', (m: WorkerToPrimary) => onMessage(number, worker, m));
+      // a message to a worker that just died (EPIPE): its 'exit' is handled below; the primary stays up
+      worker.on('error', (e) => io.err(`naftiko-run: worker ${number}: ${e.message}`));
       return worker;
     };
 

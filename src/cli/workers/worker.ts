@@ -16,7 +16,12 @@ export function workerLink(): WorkerLink {
   let runtime: Runtime | undefined;
   let next = 1;
   const waiting = new Map<number, (m: PrimaryToWorker) => void>();
-  const send = (m: WorkerToPrimary) => process.send?.(m);
+  const send = (m: WorkerToPrimary) => {
+    if (process.connected) process.send?.(m);
+  };
+  // the channel to the primary is this worker's lifeline (cluster's listen goes through it): a preload
+  // that unrefs it must not let the worker exit half-started
+  process.channel?.ref();
 
   process.on('message', (m: PrimaryToWorker) => {
     if (m.type === 'gathered' || m.type === 'reloaded-all') {
