@@ -10,6 +10,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadCapability } from '../src/spec/load.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startAuthorizationServer } from './auth/authorization-server.js';
 import { call, jsonInit, mcpClient, startRecorder, tmpDir, type Recorded, type Recorder, type TmpDir } from './runtime/helpers.js';
 
 const PAGE = readFileSync(new URL('../docs/guide.md', import.meta.url), 'utf8');
@@ -69,7 +72,7 @@ describe('docs/guide.md', () => {
   });
 
   it('has one example per section', () => {
-    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'auth-flows.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml', 'mcp-content.yaml', 'handbook/welcome.md']);
+    expect(FILES.map((f) => f.name)).toEqual(['first.yaml', 'binds.yaml', 'notes.env', 'consumes.yaml', 'auth.yaml', 'auth-flows.yaml', 'exposes.yaml', 'aggregates.yaml', 'skills.yaml', 'orchestration.yaml', 'operating.yaml', 'mcp-content.yaml', 'handbook/welcome.md', 'protected.yaml']);
   });
 
   it.each(CAPABILITIES)('%s loads without errors or warnings', (name) => {
@@ -303,5 +306,34 @@ describe('docs/guide.md', () => {
       await expect(c.getPrompt({ name: 'summarize-note', arguments: {} })).rejects.toMatchObject({ code: -32602 });
       await expect(c.readResource({ uri: 'docs://handbook/../mcp-content.yaml' })).rejects.toMatchObject({ code: -32602 });
     });
+  });
+
+  it('11. inbound oauth2: 401 pointing at the metadata document, which names the issuer; its token calls the tool', async () => {
+    const as = await startAuthorizationServer();
+    try {
+      const text = FILES.find((f) => f.name === 'protected.yaml')!.text.replace('http://127.0.0.1:8180/realms/notes', as.issuer);
+      writeFileSync(file('protected-local.yaml'), text);
+      const runtime = await startRuntime({ files: [file('protected-local.yaml')], baseUris: new Map([['notes', upstream.url]]), ports: new Map([['tools', 0]]), logLevel: 'silent', env: {} });
+      runtimes.push(runtime);
+      const mcp = runtime.adapters[0]!.url;
+      const denied = await call(mcp, jsonInit('POST', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { accept: 'application/json, text/event-stream' }));
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('www-authenticate')).toContain('resource_metadata="http://127.0.0.1:9090/.well-known/oauth-protected-resource/mcp"');
+      const prm = await call(`${new URL(mcp).origin}/.well-known/oauth-protected-resource/mcp`);
+      expect(prm.json).toMatchObject({ resource: 'http://127.0.0.1:9090/mcp', authorization_servers: [as.issuer], scopes_supported: ['notes.read'] });
+      const token = await as.sign({ aud: 'http://127.0.0.1:9090/mcp', scope: 'notes.read', exp: Math.floor(Date.now() / 1000) + 60 });
+      const client = new Client({ name: 'guide', version: '0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(mcp), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      try {
+        const r = await client.callTool({ name: 'get-note', arguments: { id: '3' } });
+        expect(r.structuredContent).toMatchObject({ id: '3' });
+        expect(last().path).toBe('/notes/3');
+        expect(last().headers.authorization).toBeUndefined();
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await as.close();
+    }
   });
 });

@@ -157,15 +157,12 @@ export function buildAuth(ctx: BuildContext, raw: Raw, pointer: string, variable
     case 'basic':
       return { type: 'basic', username: t('username'), password: t('password') };
     case 'digest':
-      if (side === 'inbound') ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'inbound digest authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
       return { type: 'digest', username: t('username'), password: t('password') };
     case 'apikey':
       return { type: 'apikey', key: str(raw.key) ?? 'X-API-Key', value: t('value'), placement: raw.placement === 'query' ? 'query' : 'header' };
     default:
-      if (side === 'inbound') {
-        ctx.warn('NR_WARN_AUTH_UNSUPPORTED', pointer, 'inbound oauth2 authentication is not supported yet; the adapter refuses every request (501) rather than serve it unprotected');
-        return { type: 'oauth2', settings: { ...raw } };
-      }
+      // inbound oauth2 is a resource server, built by build-resource-server.ts
+      if (side === 'inbound') return { type: 'oauth2', settings: { ...raw } };
       return buildOAuth2Client(ctx, raw, pointer, t);
   }
 }

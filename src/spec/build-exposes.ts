@@ -3,7 +3,7 @@
  * declared or inferred (SEMANTICS §3), outputs compiled (§5), and the semantic checks of §1.
  */
 import type {
-  Authentication, BoundVariable, ConsumedApi, ForwardSpec, ConsumedOperation, ExposedAdapter, ExposedInput, ExposedOperation, HttpMethod,
+  BoundVariable, InboundAuthentication, ConsumedApi, ForwardSpec, ConsumedOperation, ExposedAdapter, ExposedInput, ExposedOperation, HttpMethod,
   OperationHandler, ParamType, ToolHints, WithArgument, WithSource,
 } from './model.js';
 import { compileTemplate, renderTemplate } from './template.js';
@@ -11,6 +11,7 @@ import { BuildContext, list, str, type Raw } from './context.js';
 import { buildOutputShape, buildNamed, checkOutputPaths, isStaticOutput } from './build-output.js';
 import { buildSteps, type ScriptingSettings } from './build-steps.js';
 import { buildAuth } from './build-consumes.js';
+import { buildResourceServer } from './build-resource-server.js';
 import { buildSkillAdapter } from './build-skill.js';
 import { buildControlAdapter, CONTROL_NAMESPACE } from './build-control.js';
 import { buildMcpPrompts, buildMcpResources } from './build-mcp-resources.js';
@@ -52,7 +53,7 @@ export function buildExposes(
       ...(str(raw.description) !== undefined ? { description: str(raw.description)! } : {}),
     };
     const authentication = raw.authentication !== undefined ? inboundAuth(scope, raw, pointer, namespace) : undefined;
-    if (authentication) (common as { authentication?: Authentication }).authentication = authentication;
+    if (authentication) (common as { authentication?: InboundAuthentication }).authentication = authentication;
     if (raw.type === 'skill') {
       deferred.push(() => adapters.splice(i, 0, buildSkillAdapter(ctx, raw, pointer, common, adapters)));
     } else if (raw.type === 'rest') {
@@ -75,12 +76,14 @@ export function buildExposes(
 }
 
 /** Inbound `authentication` (FEATURES §10): its secrets must be declared binds; an unset one fails closed. */
-function inboundAuth(scope: Scope, raw: Raw, pointer: string, namespace: string): Authentication | undefined {
+function inboundAuth(scope: Scope, raw: Raw, pointer: string, namespace: string): InboundAuthentication | undefined {
   if (raw.type === 'mcp' && raw.transport === 'stdio') {
     scope.ctx.warn('NR_WARN_INBOUND_AUTH_IGNORED', `${pointer}/authentication`, `authentication on a stdio MCP adapter is ignored: the process that starts "${namespace}" is its only client`);
     return undefined;
   }
+  if ((raw.authentication as Raw).type === 'oauth2') return buildResourceServer(scope.ctx, raw.authentication as Raw, `${pointer}/authentication`, namespace);
   const auth = buildAuth(scope.ctx, raw.authentication as Raw, `${pointer}/authentication`, scope.variables, 'inbound');
+  if (auth.type === 'oauth2') return undefined;
   const secrets = auth.type === 'bearer' ? [auth.token] : auth.type === 'apikey' ? [auth.value] : auth.type === 'basic' || auth.type === 'digest' ? [auth.username, auth.password] : [];
   const unset = secrets.flatMap((t) => t.refs).filter((r) => scope.variables.has(r) && scope.variables.get(r)!.value === undefined);
   if (unset.length) {

@@ -133,6 +133,26 @@ export interface OAuth2Client {
   readonly resource?: string;
 }
 
+/**
+ * Inbound `type: oauth2` (FEATURES §10): this adapter is an OAuth 2.1 resource server that accepts JWT
+ * access tokens of `issuer`, checked against the issuer's JWKS.
+ */
+export interface OAuth2ResourceServer {
+  readonly type: 'oauth2';
+  /** `authorizationServerUri`: the `iss` a token must carry, and where its metadata is discovered */
+  readonly issuer: string;
+  /** `resource` (RFC 8707/9728): this adapter's identifier, and where its metadata document lives */
+  readonly resource: string;
+  /** `audience ?? resource`: what the token's `aud` must contain */
+  readonly audience: string;
+  /** every one of them must be granted by the token */
+  readonly scopes: readonly string[];
+  readonly tokenValidation: 'jwks' | 'introspection';
+}
+
+/** What an exposed adapter may require of its callers. */
+export type InboundAuthentication = Exclude<Authentication, { readonly type: 'oauth2' }> | OAuth2ResourceServer;
+
 export type RequestBodySpec =
   | { readonly type: 'json'; readonly data: unknown }
   | { readonly type: 'text' | 'xml' | 'sparql'; readonly data: Template }
@@ -149,8 +169,8 @@ interface AdapterBase {
   readonly description?: string;
   /** `address`, default 127.0.0.1 */
   readonly address: string;
-  /** inbound `authentication`: what a caller must present (bearer, apikey, basic enforced) */
-  readonly authentication?: Authentication;
+  /** inbound `authentication`: what a caller must present (FEATURES §10) */
+  readonly authentication?: InboundAuthentication;
   readonly pointer: string;
 }
 

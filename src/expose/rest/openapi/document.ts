@@ -5,7 +5,7 @@
  * adapter gives them: the mapped or declared output, the upstream's answer passed through, and the
  * problem+json errors naftiko-run makes itself.
  */
-import type { Authentication, CapabilityModel, ExposedInput, ExposedOperation, ForwardSpec, RestAdapter } from '../../../spec/model.js';
+import type { InboundAuthentication, CapabilityModel, ExposedInput, ExposedOperation, ForwardSpec, RestAdapter } from '../../../spec/model.js';
 import { outputMayHoldNulls, outputNodeOf, outputSchema } from '../../output-schema.js';
 import { credentialPlaces } from '../../inbound-auth.js';
 import { isLoopback } from '../../local-origin.js';
@@ -229,7 +229,7 @@ function securityOf(ctx: Context, authorization: Pick<ExposedInput, 'description
   return authorization.required && !authorization.credential ? [withHeader] : [withHeader, base];
 }
 
-function inboundScheme(namespace: string, auth: Authentication): Json {
+function inboundScheme(namespace: string, auth: InboundAuthentication): Json {
   const description = `What a caller presents to the REST adapter "${namespace}"`;
   switch (auth.type) {
     case 'bearer':
@@ -237,16 +237,14 @@ function inboundScheme(namespace: string, auth: Authentication): Json {
     case 'basic':
       return { type: 'http', scheme: 'basic', description };
     case 'digest':
-      return { type: 'http', scheme: 'digest', description: `${description} (not served by naftiko-run yet: every request is answered 501)` };
+      return { type: 'http', scheme: 'digest', description };
     case 'apikey':
       return { type: 'apiKey', in: auth.placement, name: auth.key, description };
     case 'oauth2': {
-      const token = auth.settings.tokenEndpoint;
-      const scopes = Array.isArray(auth.settings.scopes) ? Object.fromEntries(auth.settings.scopes.map((s) => [String(s), String(s)])) : {};
-      const note = `${description} (not served by naftiko-run yet: every request is answered 501)`;
-      return typeof token === 'string'
-        ? { type: 'oauth2', description: note, flows: { clientCredentials: { tokenUrl: token, scopes } } }
-        : { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: note };
+      // an OAuth 2.1 resource server: the issuer's discovery document tells a client how to get a token
+      const discovery = `${auth.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+      const scopes = auth.scopes.length ? ` (scopes: ${auth.scopes.join(', ')})` : '';
+      return { type: 'openIdConnect', openIdConnectUrl: discovery, description: `${description}: a JWT access token of ${auth.issuer} for ${auth.audience}${scopes}` };
     }
   }
 }
