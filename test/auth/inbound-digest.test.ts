@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { digestCheck } from '../../src/expose/auth/digest.js';
 import { loadCapability } from '../../src/spec/load.js';
 import { start, startRecorder, tmpDir, type Recorder, type Started, type TmpDir } from '../runtime/helpers.js';
+import { CONSUMES_ME } from './fixtures.js';
 
 const YAML = `
 naftiko: 1.0.0-alpha3
@@ -21,21 +22,7 @@ binds:
       DIGEST_USER: TEST_DIGEST_USER
       DIGEST_PASSWORD: TEST_DIGEST_PASSWORD
 capability:
-  consumes:
-    - type: http
-      namespace: up
-      baseUri: http://127.0.0.1:9
-      resources:
-        - name: me
-          path: /me
-          operations:
-            - name: get-me
-              method: GET
-              inputParameters:
-                - name: Authorization
-                  in: header
-                  type: string
-  exposes:
+${CONSUMES_ME}  exposes:
     - type: rest
       namespace: api
       port: 8080

@@ -14,25 +14,12 @@ import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { oauthCheck } from '../../src/expose/auth/oauth.js';
 import { call, closedPort, startRecorder, tmpDir, type Recorder, type TmpDir } from '../runtime/helpers.js';
 import { CLIENT_ID, CLIENT_SECRET, startAuthorizationServer, type AuthorizationServer } from './authorization-server.js';
+import { CONSUMES_ME } from './fixtures.js';
 
 const capability = (issuer: string, restPort: number, mcpPort: number) => `
 naftiko: 1.0.0-alpha3
 capability:
-  consumes:
-    - type: http
-      namespace: up
-      baseUri: http://127.0.0.1:9
-      resources:
-        - name: me
-          path: /me
-          operations:
-            - name: get-me
-              method: GET
-              inputParameters:
-                - name: Authorization
-                  in: header
-                  type: string
-  exposes:
+${CONSUMES_ME}  exposes:
     - type: rest
       namespace: api
       port: ${restPort}

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, start, startRecorder, tmpDir, type Recorder, type Started, type TmpDir } from '../runtime/helpers.js';
+import { CONSUMES_ME } from '../auth/fixtures.js';
 
 const YAML = `
 naftiko: 1.0.0-alpha2
@@ -14,21 +15,7 @@ binds:
       INBOUND_TOKEN: REVIEW_INBOUND_TOKEN
       INBOUND_KEY: REVIEW_INBOUND_KEY
 capability:
-  consumes:
-    - type: http
-      namespace: up
-      baseUri: http://127.0.0.1:9
-      resources:
-        - name: me
-          path: /me
-          operations:
-            - name: get-me
-              method: GET
-              inputParameters:
-                - name: Authorization
-                  in: header
-                  type: string
-        - name: items
+${CONSUMES_ME}        - name: items
           path: /items
           operations:
             - name: list-items
