@@ -101,5 +101,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
 if (isEntry) {
   process.on('unhandledRejection', (e) => process.stderr.write(`naftiko-run: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`));
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then((code) => exitAfterOutput(code));
+}
+
+/**
+ * Exits once stdout and stderr have written what they hold: on a pipe they write asynchronously, and
+ * process.exit() would cut a large answer (`schema` prints 150 KB) short.
+ */
+function exitAfterOutput(code: number): void {
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (pending.length === 0) return process.exit(code);
+  let left = pending.length;
+  for (const s of pending) s.once('drain', () => --left === 0 && process.exit(code));
+  // a reader that never reads must not hold the process forever
+  setTimeout(() => process.exit(code), 5_000).unref();
 }
