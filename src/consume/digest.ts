@@ -53,14 +53,14 @@ export class DigestSession implements UpstreamSession {
   }
 
   private answer(c: Challenge, nc: number, method: string, target: string): string {
-    const base = c.algorithm.replace(/-sess$/, '');
-    const H = (s: string) => createHash(HASHES[base]!.hash).update(s, 'utf8').digest('hex');
+    const hash = HASHES[c.algorithm.replace(/-sess$/, '')]!.hash;
+    const H = (s: string) => createHash(hash).update(s, 'utf8').digest('hex');
     const cnonce = this.cnonce();
     const ncText = nc.toString(16).padStart(8, '0');
-    let ha1 = H(`${this.username}:${c.realm}:${this.password}`);
-    if (c.algorithm.endsWith('-sess')) ha1 = H(`${ha1}:${c.nonce}:${cnonce}`);
-    const ha2 = H(`${method}:${target}`);
-    const response = c.qop ? H(`${ha1}:${c.nonce}:${ncText}:${cnonce}:${c.qop}:${ha2}`) : H(`${ha1}:${c.nonce}:${ha2}`);
+    const response = digestResponse({
+      hash, username: this.username, realm: c.realm, password: this.password, nonce: c.nonce, nc: ncText, cnonce,
+      ...(c.qop ? { qop: c.qop } : {}), method, uri: target, sess: c.algorithm.endsWith('-sess'),
+    });
     const parts = [
       `username=${quote(c.userhash ? H(`${this.username}:${c.realm}`) : this.username)}`,
       `realm=${quote(c.realm)}`,
@@ -74,6 +74,19 @@ export class DigestSession implements UpstreamSession {
     if (c.userhash) parts.push('userhash=true');
     return `Digest ${parts.join(', ')}`;
   }
+}
+
+/** The `response` of RFC 7616 §3.4.1, for the client that sends it and the server that checks it. */
+export function digestResponse(a: {
+  readonly hash: string; readonly username: string; readonly realm: string; readonly password: string;
+  readonly nonce: string; readonly nc: string; readonly cnonce: string; readonly qop?: 'auth';
+  readonly method: string; readonly uri: string; readonly sess?: boolean;
+}): string {
+  const H = (s: string) => createHash(a.hash).update(s, 'utf8').digest('hex');
+  let ha1 = H(`${a.username}:${a.realm}:${a.password}`);
+  if (a.sess) ha1 = H(`${ha1}:${a.nonce}:${a.cnonce}`);
+  const ha2 = H(`${a.method}:${a.uri}`);
+  return a.qop ? H(`${ha1}:${a.nonce}:${a.nc}:${a.cnonce}:${a.qop}:${ha2}`) : H(`${ha1}:${a.nonce}:${ha2}`);
 }
 
 function quote(s: string): string {

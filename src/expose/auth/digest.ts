@@ -5,6 +5,7 @@
  * (the client retries without asking the user). `nc` replays are caught per process in a bounded LRU.
  */
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { digestResponse, parseChallenges } from '../../consume/digest.js';
 import { OK, refused, sameSecret, sha256, single, type InboundDecision, type InboundRequest } from './decision.js';
 
 export const DIGEST_REALM = 'naftiko';
@@ -54,7 +55,7 @@ export function digestCheck(namespace: string, user: string, password: string, n
   return (req) => {
     const header = single(req.headers.authorization) ?? '';
     if (!/^Digest\s/i.test(header)) return deny('send Authorization: Digest (answer the challenge of this 401)');
-    const p = parseParams(header.slice(header.search(/\s/) + 1));
+    const p: Record<string, string | undefined> = parseChallenges(header)[0]?.params ?? {};
     const algorithm = (Object.keys(ALGORITHMS) as Algorithm[]).find((a) => a.toLowerCase() === (p.algorithm ?? 'MD5').toLowerCase());
     const { username, realm, nonce, uri, response, qop, nc, cnonce } = p;
     if (username === undefined || nonce === undefined || uri === undefined || response === undefined || cnonce === undefined || nc === undefined) {
@@ -70,24 +71,12 @@ export function digestCheck(namespace: string, user: string, password: string, n
     if (state === 'stale') return deny('the Digest nonce has expired: answer the new challenge', true);
     const count = parseInt(nc, 16);
     if (replayed(nonce, count)) return deny('the Digest nc was already used with this nonce (replay)');
-    const H = (s: string) => createHash(ALGORITHMS[algorithm]).update(s, 'utf8').digest('hex');
     // the configured user name is hashed, not the sent one, and both checks always run: timing tells nothing
-    const expected = sha256(H(`${H(`${user}:${DIGEST_REALM}:${password}`)}:${nonce}:${nc}:${cnonce}:${qop}:${H(`${req.method}:${uri}`)}`));
+    const expected = sha256(digestResponse({ hash: ALGORITHMS[algorithm], username: user, realm: DIGEST_REALM, password, nonce, nc, cnonce, qop, method: req.method, uri }));
     const userOk = sameSecret(username, expectedUser);
     const responseOk = sameSecret(response.toLowerCase(), expected);
     if (!userOk || !responseOk) return deny('the user name or password is not valid');
     remember(nonce, count);
     return OK;
   };
-}
-
-/** `key=value, key="quoted \" value"` → record (keys lower-cased; the last of a repeated key wins). */
-function parseParams(s: string): Record<string, string | undefined> {
-  const out: Record<string, string> = Object.create(null);
-  const re = /\s*([A-Za-z0-9_*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*(?:,|$)/gy;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    out[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!;
-    if (re.lastIndex >= s.length) break;
-  }
-  return out;
 }
