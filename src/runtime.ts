@@ -17,7 +17,6 @@ import type { AdapterReport, ControlSource, ReloadOutcome, ReloadReport } from '
 import { Telemetry } from './observe/telemetry.js';
 import { otlpTracesUrl, startOtlpExport } from './observe/otlp-export.js';
 import { upstreamLogObserver } from './observe/upstream-log.js';
-import { currentRequestId } from './observe/request-id.js';
 import { CONTROL_NAMESPACE, DEFAULT_TRACE_BUFFER_SIZE } from './spec/build-control.js';
 import { DEFAULT_ADDRESS } from './spec/build-exposes.js';
 import { RuntimeError } from './runtime-error.js';
@@ -127,7 +126,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
   const logger = log === undefined ? false : { level, stream: log.stream };
   const runtimeLog = log ? pino({ level }, log.stream as pino.DestinationStream) : undefined;
   // at debug and trace each upstream attempt is a line of its own
-  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug({ reqId: currentRequestId(), ...line }, 'upstream')) : undefined;
+  const upstreamLog = runtimeLog && (level === 'debug' || level === 'trace') ? upstreamLogObserver((line) => runtimeLog.debug(line, 'upstream')) : undefined;
 
   const control = controlAdapter(models, options);
   const env = options.env ?? process.env;

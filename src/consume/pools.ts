@@ -36,7 +36,8 @@ export type AttemptOutcome = { readonly status: number } | { readonly error: str
 
 /** Watches upstream attempts: one `attempt` as each starts, its `done` once with the outcome. */
 export interface UpstreamObserver {
-  attempt(target: AttemptTarget): AttemptWatch;
+  /** `requestId`: of the inbound request the attempt serves, when there is one */
+  attempt(target: AttemptTarget, requestId?: string): AttemptWatch;
 }
 
 export interface AttemptWatch {
@@ -50,8 +51,8 @@ export function combineObservers(observers: readonly (UpstreamObserver | undefin
   const present = observers.filter((o): o is UpstreamObserver => o !== undefined);
   if (present.length <= 1) return present[0];
   return {
-    attempt(target) {
-      const watches = present.map((o) => o.attempt(target));
+    attempt(target, requestId) {
+      const watches = present.map((o) => o.attempt(target, requestId));
       const headers = watches.find((w) => w.headers)?.headers;
       return { ...(headers ? { headers } : {}), done: (outcome) => { for (const w of watches) w.done(outcome); } };
     },

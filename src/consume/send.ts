@@ -52,7 +52,7 @@ async function sendRetrying(pools: UpstreamPools, req: UpstreamRequest, reqHeade
         upstream.pool.request({
           path: req.path,
           method: req.method,
-          headers: outgoingHeaders(reqHeaders, extra),
+          headers: outgoingHeaders(reqHeaders, extra, signal?.requestId),
           ...(req.body !== undefined ? { body: req.body as string } : {}),
           headersTimeout,
           bodyTimeout: timeouts.body,
@@ -101,7 +101,7 @@ export async function attemptOnce(
     throw e instanceof InvokeError ? e : upstreamFailure(e, target);
   }
   const remaining = deadlineAt - Date.now();
-  const watch = observer?.attempt(target);
+  const watch = observer?.attempt(target, signal?.requestId);
   let res: UpstreamResponse;
   try {
     if (remaining <= 0) throw Object.assign(new Error('the call deadline passed'), { code: 'UND_ERR_HEADERS_TIMEOUT' });

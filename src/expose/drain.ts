@@ -33,6 +33,8 @@ export function callSignal(res: ServerResponse): CallSignal {
   let signal = r[kSignal];
   if (signal) return signal;
   signal = r[kSignal] = new CallAbort();
+  const id = r.req?.headers['x-request-id'];
+  if (typeof id === 'string') signal.requestId = id;
   if (r.closed) {
     if (!r.writableFinished) signal.abort(abortError('the caller went away'));
   } else {

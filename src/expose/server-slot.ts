@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { withRequestId } from '../observe/request-id.js';
+import { assignRequestId } from '../observe/request-id.js';
 
 type ClientErrorHandler = (err: Error, socket: Duplex) => void;
 
@@ -19,7 +19,10 @@ const KEEP_ALIVE_MS = 72_000;
 
 /** A server of its own for one app (no reload). */
 export const standaloneServer: ServerFor = (handler, httpOptions) => {
-  const server = createServer(httpOptions, (req, res) => withRequestId(req, res, () => handler(req, res)));
+  const server = createServer(httpOptions, (req, res) => {
+    assignRequestId(req, res);
+    handler(req, res);
+  });
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   return server;
 };
@@ -38,7 +41,10 @@ export class ServerSlot {
   };
 
   constructor(httpOptions: ServerOptions) {
-    this.server = createServer(httpOptions, (req, res) => withRequestId(req, res, () => this.current!(req, res)));
+    this.server = createServer(httpOptions, (req, res) => {
+      assignRequestId(req, res);
+      this.current!(req, res);
+    });
     this.server.keepAliveTimeout = KEEP_ALIVE_MS;
     this.server.on('clientError', this.dispatchClientError);
   }

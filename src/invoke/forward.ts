@@ -134,7 +134,7 @@ export function bindForward(spec: ForwardSpec, api: ConsumedApi, deps: ForwardDe
       pools.get(fixed.base.origin).request({
         path,
         method: method as Dispatcher.HttpMethod,
-        headers: outgoingHeaders(authorization !== undefined ? { ...headers, authorization } : headers, extra),
+        headers: outgoingHeaders(authorization !== undefined ? { ...headers, authorization } : headers, extra, req.signal?.requestId),
         ...(replayable ? { body: replayable } : body ? { body } : {}),
         headersTimeout,
         bodyTimeout: timeouts.body,

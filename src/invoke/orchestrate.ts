@@ -4,7 +4,6 @@
  * other's outputs start together; the first failing step (in declaration order) ends the run with its
  * own status and body, and no step after it is sent.
  */
-import { progressListener } from './progress.js';
 import { Readable } from 'node:stream';
 import type { BoundVariable, CallStep, ConsumedApi, ConsumedOutputParameter, ScriptStep, Step, StepsHandler } from '../spec/model.js';
 import { compileJsonPath } from '../spec/json-path.js';
@@ -69,7 +68,7 @@ export function bindSteps(opId: string, handler: StepsHandler, deps: Orchestrati
     const outputs = new Map<string, unknown>();
     let last: CallAnswer | undefined;
     const scope = (): RunScope => ({ inputs, outputs, lastCall: last?.decoded });
-    const progress = progressListener();
+    const progress = signal?.onProgress;
     let finished = 0;
 
     for (const wave of waves) {

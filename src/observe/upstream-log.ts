@@ -5,6 +5,8 @@ import { targetLabel } from '../consume/send.js';
 
 /** One upstream attempt, as logged: never a header, a body or a query string (secrets live there). */
 export interface UpstreamAttemptLine {
+  /** the inbound request that made the call */
+  readonly reqId?: string;
   /** METHOD and URL with the path's values shown as their placeholders where the capability has them */
   readonly call: string;
   readonly status?: number;
@@ -14,11 +16,11 @@ export interface UpstreamAttemptLine {
 
 export function upstreamLogObserver(write: (line: UpstreamAttemptLine) => void): UpstreamObserver {
   return {
-    attempt(target) {
+    attempt(target, requestId) {
       const started = performance.now();
       return {
         done(outcome) {
-          write({ call: targetLabel(target), ...outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
+          write({ ...(requestId !== undefined ? { reqId: requestId } : {}), call: targetLabel(target), ...outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
         },
       };
     },

@@ -66,9 +66,14 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'POST') acceptJsonAndStream(req.raw);
     const caller = callerOf(req.raw);
+    const requestId = req.headers['x-request-id'] as string;
     for (const { id, reason } of cancelledIds(req.body)) running.cancel(caller, id, reason);
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
-    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => running.track(caller, id, abort), content), req, reply);
+    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => {
+      // the call's signal carries the request's id to its upstream calls
+      abort.requestId = requestId;
+      return running.track(caller, id, abort);
+    }, content), req, reply);
   };
   // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
   for (const url of ['/mcp', '/']) {

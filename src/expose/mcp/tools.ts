@@ -9,8 +9,7 @@ import { checkInputs } from '../../invoke/inputs.js';
 import { InvokeError } from '../../consume/errors.js';
 import { toolDefinition } from './tool-schema.js';
 import { errorResult, toolResult, type ResultLimits } from './tool-result.js';
-import { childAbort, type CallSignal } from '../../consume/call-signal.js';
-import { withProgress, type ProgressListener } from '../../invoke/progress.js';
+import { childAbort, type CallSignal, type ProgressListener } from '../../consume/call-signal.js';
 import type { Telemetry } from '../../observe/telemetry.js';
 
 /** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
@@ -39,15 +38,16 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: Resu
       } catch (e) {
         throw e instanceof InvokeError ? invalidParams(op.name, e) : e;
       }
-      const timeout = limits.toolTimeoutMs !== undefined ? childAbort(signal) : undefined;
+      // a signal of its own when the call is timed or reports progress
+      const link = limits.toolTimeoutMs !== undefined || onProgress ? childAbort(signal) : undefined;
+      if (link && onProgress) link.child.onProgress = onProgress;
       let timedOut = false;
-      const timer = timeout && setTimeout(() => {
+      const timer = link && limits.toolTimeoutMs !== undefined && setTimeout(() => {
         timedOut = true;
-        timeout.child.abort();
+        link.child.abort();
       }, limits.toolTimeoutMs);
       try {
-        const callSignal = timeout?.child ?? signal;
-        return await (onProgress ? withProgress(onProgress, () => answer(inputs, callSignal)) : answer(inputs, callSignal));
+        return await answer(inputs, link?.child ?? signal);
       } catch (e) {
         if (timedOut) return errorResult(toolTimeout(op.name, limits.toolTimeoutMs!), limits.hideUpstream);
         if (e instanceof InvokeError) {
@@ -57,7 +57,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: Resu
         throw e;
       } finally {
         if (timer) clearTimeout(timer);
-        timeout?.detach();
+        link?.detach();
       }
     };
     tools.set(op.name, { definition, run: telemetry?.tracer ? (args, signal, onProgress) => telemetry.inToolSpan(op.name, () => run(args, signal, onProgress)) : run });
