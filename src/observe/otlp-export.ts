@@ -108,7 +108,6 @@ function hrTime(ms: number): [number, number] {
 }
 
 /** The named exports of a CommonJS package, whether Node's loader or the bundle's shim imported it. */
-function commonJs<T extends object>(mod: T): T {
-  const fallback = (mod as { default?: T }).default;
-  return fallback && typeof fallback === 'object' && Object.keys(mod).length <= 2 ? { ...fallback, ...mod } : mod;
+function commonJs<T extends object>(mod: T & { default?: T }): T {
+  return { ...mod.default, ...mod };
 }

@@ -35,6 +35,8 @@ export function runPrimary(options: PrimaryOptions, io: Io): Promise<number> {
     const slots: Slot[] = [];
     const restarts: number[] = [];
     let stopping = false;
+    /** the 'N workers … share every port' line was printed: later readies are replacements */
+    let announced = false;
     let exitCode = 0;
     let nextId = 1;
     const pending = new Map<number, { expect: Set<number>; got: Map<number, WorkerToPrimary>; done: (answers: Map<number, WorkerToPrimary>) => void; timer: NodeJS.Timeout }>();
@@ -108,7 +110,6 @@ export function runPrimary(options: PrimaryOptions, io: Io): Promise<number> {
         }
       }
     }
-    let announced = false;
 
     cluster.on('exit', (worker, code, signal) => {
       const slot = slots.find((s) => s.worker === worker);
