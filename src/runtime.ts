@@ -5,7 +5,8 @@
  * demo and the tests.
  */
 import pino from 'pino';
-import type { CapabilityModel, ControlAdapter } from './spec/model.js';
+import type { CapabilityModel, ControlAdapter, RateLimit } from './spec/model.js';
+import { sharedState, checkRateLimitNames } from './shared/shared-state.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import { CapabilityLoadError, formatDiagnostic } from './spec/diagnostics.js';
 import type { InvokerOptions } from './invoke/invoker.js';
@@ -63,6 +64,12 @@ export interface ServeOptions {
   readonly docs?: boolean;
   /** how long an old generation's calls may run after a reload before its upstream pools close (default: the call deadline + 1 s) */
   readonly retireAfterMs?: number;
+  /** `--rate-limit NAME=N/WINDOW`: limits by exposed operation or tool name (or `namespace.name`), over `x-rate-limit` */
+  readonly rateLimits?: ReadonlyMap<string, RateLimit>;
+  /** `--redis URL`: rate-limit counters, the response cache and OAuth2 tokens shared by every replica */
+  readonly redis?: string;
+  /** `--redis-timeout`: the most any Redis command may take before the process's own state is used (default 250 ms) */
+  readonly redisTimeoutMs?: number;
   /** this process is one of several `--workers`: the control adapter's /metrics and POST /reload speak for all of them */
   readonly cluster?: ClusterLink;
 }
@@ -145,7 +152,10 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     : undefined;
   if (otlp) runtimeLog?.info({ url: otlp.tracesUrl }, 'exporting traces over OTLP/HTTP');
   const slots = new SlotTable({ ports: options.ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, quietListen: options.logLevel !== 'silent' });
-  const deps: GenerationDeps = { options, logger, slots, ...(upstreamLog ? { upstreamLog } : {}), ...(telemetry ? { telemetry } : {}) };
+  if (options.rateLimits) checkRateLimitNames(models, options.rateLimits);
+  // counters, cache and Redis connection outlive reloads: a reload does not reset a window
+  const shared = await sharedState(options, runtimeLog);
+  const deps: GenerationDeps = { options, logger, slots, shared, ...(upstreamLog ? { upstreamLog } : {}), ...(telemetry ? { telemetry } : {}) };
   const stopWatchingLoop = watchEventLoop(options.maxEventLoopLagMs ?? DEFAULT_MAX_EVENT_LOOP_LAG_MS);
 
   let current: Generation;
@@ -157,6 +167,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
     stopWatchingLoop();
     telemetry?.close();
     await otlp?.close(1_000);
+    await shared.close();
     log?.flush();
     throw e;
   }
@@ -285,6 +296,7 @@ export async function startRuntime(options: ServeOptions): Promise<Runtime> {
         telemetry?.close();
         // the spans of the last calls are sent before the process goes
         await otlp?.close();
+        await shared.close();
         log?.flush();
       })()),
   };

@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { RuntimeError } from '../runtime-error.js';
 import type { ServeOptions } from '../runtime.js';
 import { CORS_METHODS, corsOriginProblem, type CorsSettings } from '../expose/rest/cors-settings.js';
+import type { RateLimit } from '../spec/model.js';
+import { parseDuration } from '../spec/duration.js';
+import { checkRedisUrl } from '../shared/redis.js';
 
 const OPTIONS = {
   'base-uri': { type: 'string', multiple: true },
@@ -36,6 +39,9 @@ const OPTIONS = {
   'cors-methods': { type: 'string' },
   'cors-headers': { type: 'string' },
   'no-docs': { type: 'boolean' },
+  'rate-limit': { type: 'string', multiple: true },
+  redis: { type: 'string' },
+  'redis-timeout': { type: 'string' },
   output: { type: 'string', short: 'o' },
   adapter: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -75,6 +81,9 @@ export interface CliArgs {
     readonly 'cors-methods'?: string;
     readonly 'cors-headers'?: string;
     readonly 'no-docs'?: boolean;
+    readonly 'rate-limit'?: string[];
+    readonly redis?: string;
+    readonly 'redis-timeout'?: string;
     readonly output?: string;
     readonly adapter?: string;
     readonly help?: boolean;
@@ -130,6 +139,9 @@ export function serveFlags(values: CliArgs['values'], defaults: { logLevel: stri
     ...(values.watch ? { watch: true } : {}),
     ...(corsFlags(values) ?? {}),
     ...(values['no-docs'] ? { docs: false } : {}),
+    ...(values['rate-limit']?.length ? { rateLimits: rateLimitFlags(values['rate-limit']) } : {}),
+    ...(values.redis !== undefined ? { redis: checkRedisUrl(values.redis) } : {}),
+    ...(values['redis-timeout'] !== undefined ? { redisTimeoutMs: millis(values['redis-timeout'], '--redis-timeout') } : {}),
     ...(values['mcp-tool-timeout'] !== undefined ? { mcpToolTimeoutMs: millis(values['mcp-tool-timeout'], '--mcp-tool-timeout') } : {}),
     ...(values['mcp-max-result-bytes'] !== undefined ? { mcpMaxResultBytes: positiveInteger(values['mcp-max-result-bytes'], '--mcp-max-result-bytes', 'bytes') } : {}),
     invoker: {
@@ -167,6 +179,24 @@ function corsFlags(values: CliArgs['values']): { cors: CorsSettings } | undefine
   const badHeader = headers?.find((h) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h));
   if (headers && (headers.length === 0 || badHeader)) throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--cors-headers ${values['cors-headers']}: expected a comma-separated list of header names${badHeader ? ` (${JSON.stringify(badHeader)} is not one)` : ''}`);
   return { cors: { origins: [...new Set(origins)], ...(methods ? { methods } : {}), ...(headers ? { headers } : {}) } };
+}
+
+/**
+ * `--rate-limit NAME=N/WINDOW` (repeatable): NAME is an exposed operation's or tool's name, or
+ * `namespace.name` for one adapter's; WINDOW a duration (`1s`, `1m`…) or a bare unit (`s`, `min`, `h`).
+ */
+export function rateLimitFlags(list: readonly string[]): Map<string, RateLimit> {
+  const out = new Map<string, RateLimit>();
+  for (const item of list) {
+    const m = /^([^=\s]+)=([1-9][0-9]*)\/(\S+)$/.exec(item);
+    const unit = m ? ({ s: '1s', sec: '1s', second: '1s', m: '1m', min: '1m', minute: '1m', h: '1h', hour: '1h' } as Record<string, string>)[m[3]!] ?? m[3]! : '';
+    const windowMs = parseDuration(unit);
+    if (!m || windowMs === undefined || !Number.isSafeInteger(Number(m[2]))) {
+      throw new RuntimeError('NR_ERR_CLI_BAD_VALUE', `--rate-limit ${item}: expected NAME=N/WINDOW, e.g. list-syncs=100/1m or mcp.get-note=10/s (WINDOW: s, min, h or a duration like 10s, 500ms)`);
+    }
+    out.set(m[1]!, { max: Number(m[2]), windowMs });
+  }
+  return out;
 }
 
 /** `--workers N|auto`: how many processes serve (default 1: this one; auto: one per core). */

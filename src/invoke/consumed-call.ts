@@ -11,6 +11,8 @@ import { prepareDecoder, type Decoder } from '../consume/decode.js';
 import { InvokeError } from '../consume/errors.js';
 import { MAX_JSON_DEPTH, valueNestingExceeds } from '../consume/json-depth.js';
 import type { CallSignal } from '../consume/call-signal.js';
+import type { ResponseCache } from '../shared/response-cache.js';
+import { sendCached } from '../shared/cached-send.js';
 
 export interface CallDeps {
   readonly pools: UpstreamPools;
@@ -19,6 +21,8 @@ export interface CallDeps {
   readonly maxResponseBytes: number;
   /** `--base-uri NAMESPACE=URL` for this operation's namespace */
   readonly baseUriOverride?: string;
+  /** keeps GET answers of operations with `x-cache` */
+  readonly responseCache?: ResponseCache;
 }
 
 export interface SentCall {
@@ -46,11 +50,14 @@ export function prepareCall(api: ConsumedApi, operation: ConsumedOperation, deps
   const makeDecoder = (): Decoder => prepareDecoder(operation.outputRawFormat, operation.outputSchema !== undefined ? { outputSchema: operation.outputSchema } : {});
   let decoder: Decoder | undefined = decodes && !missingSchema ? makeDecoder() : undefined;
   const what = (sent: SentCall) => sent.request.label;
+  const cache = operation.cache && operation.method === 'GET' ? deps.responseCache : undefined;
+  const ttlMs = operation.cache?.ttlMs ?? 0;
   return {
     operation,
     async send(args, signal) {
       if (missingSchema) throw missingSchema;
       const request = buildUpstreamRequest(plan, { args, variables: deps.variables });
+      if (cache) return { request, response: await sendCached(cache, ttlMs, request, deps.maxResponseBytes, () => sendUpstream(deps.pools, request, deps.timeouts, signal)) };
       return { request, response: await sendUpstream(deps.pools, request, deps.timeouts, signal) };
     },
     read(sent) {

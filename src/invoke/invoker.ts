@@ -20,6 +20,10 @@ import { ScriptRunner } from './script-runner.js';
 import { safeHeaders } from '../consume/safe-headers.js';
 import { bindForward, type ForwardInvocation } from './forward.js';
 import type { CallSignal } from '../consume/call-signal.js';
+import type { RateLimit } from '../spec/model.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import { rateLimited } from '../limits/rate-limited.js';
+import type { ResponseCache } from '../shared/response-cache.js';
 
 export interface InvokerOptions {
   readonly connectTimeoutMs: number;
@@ -45,6 +49,12 @@ export interface InvokerOptions {
   readonly operationConcurrency?: number;
   /** calls that may wait for one of them before 503 NR_ERR_OPERATION_BUSY (`--operation-queue`, default 64) */
   readonly operationQueue?: number;
+  /** counts the calls of operations with a rate limit (one per process: it outlives reloads) */
+  readonly rateLimiter?: RateLimiter;
+  /** `--rate-limit NAME=N/WINDOW`, by operation or tool name or `namespace.name`; overrides `x-rate-limit` */
+  readonly rateLimitOverrides?: ReadonlyMap<string, RateLimit>;
+  /** keeps the answers of consumed GET operations with `x-cache` */
+  readonly responseCache?: ResponseCache;
 }
 
 export const DEFAULT_OPERATION_QUEUE = 64;
@@ -96,7 +106,12 @@ export class Invoker {
   bind(op: ExposedOperation): BoundInvocation {
     const run = this.bindHandler(op);
     const max = this.options.operationConcurrency;
-    return max === undefined || op.handler.kind === 'mock' ? run : limitOperation(op.id, run, { max, queue: this.options.operationQueue ?? DEFAULT_OPERATION_QUEUE }, this.timeouts.deadline ?? DEFAULT_DEADLINE_MS);
+    const limited = max === undefined || op.handler.kind === 'mock' ? run : limitOperation(op.id, run, { max, queue: this.options.operationQueue ?? DEFAULT_OPERATION_QUEUE }, this.timeouts.deadline ?? DEFAULT_DEADLINE_MS);
+    const overrides = this.options.rateLimitOverrides;
+    const rate = overrides?.get(`${op.adapter}.${op.name}`) ?? overrides?.get(op.name) ?? op.rateLimit;
+    const limiter = this.options.rateLimiter;
+    // counted before a concurrency slot is taken: a refused call never waits
+    return rate && limiter ? rateLimited(op.id, `${op.adapter}:${op.id}`, rate, limiter, limited) : limited;
   }
 
   private bindHandler(op: ExposedOperation): BoundInvocation {
@@ -122,6 +137,7 @@ export class Invoker {
           apis: this.apis,
           ...(this.options.baseUriOverrides ? { baseUriOverrides: this.options.baseUriOverrides } : {}),
           scripts: () => (this.scriptRunner ??= new ScriptRunner()),
+          ...(this.options.responseCache ? { responseCache: this.options.responseCache } : {}),
           ...(this.options.stepObserver ? { stepObserver: this.options.stepObserver } : {}),
         });
     }
@@ -134,6 +150,7 @@ export class Invoker {
     const map: Mapper | undefined = handler.output.kind === 'mapped' ? compileOutput(handler.output.root) : undefined;
     const call = prepareCall(api, target, {
       pools: this.pools, timeouts: this.timeouts, variables: this.model.variables, maxResponseBytes: this.options.maxResponseBytes,
+      ...(this.options.responseCache ? { responseCache: this.options.responseCache } : {}),
       ...(override !== undefined ? { baseUriOverride: override } : {}),
     }, map !== undefined);
     const buildArgs = argumentBuilder(handler, this.model.variables);

@@ -20,6 +20,7 @@ import { isLoopback } from '../expose/local-origin.js';
 import { VERSION } from '../version.js';
 import type { ServeOptions, StartedAdapter } from '../runtime.js';
 import type { SlotTable, StagedSlot } from './slots.js';
+import type { SharedState } from '../shared/shared-state.js';
 
 export interface Loaded {
   readonly file: string;
@@ -35,6 +36,8 @@ export interface GenerationDeps {
   readonly upstreamLog?: UpstreamObserver;
   readonly telemetry?: Telemetry;
   readonly slots: SlotTable;
+  /** the rate limiter and response cache of the process (per process, or on Redis) */
+  readonly shared?: SharedState;
 }
 
 export interface Generation {
@@ -80,6 +83,8 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         ...(options.baseUris ? { baseUriOverrides: options.baseUris } : {}),
         ...(observer ? { upstreamObserver: observer } : {}),
         ...(telemetry ? { stepObserver: telemetry } : {}),
+        ...(deps.shared ? { rateLimiter: deps.shared.rateLimiter, responseCache: deps.shared.responseCache } : {}),
+        ...(options.rateLimits ? { rateLimitOverrides: options.rateLimits } : {}),
       });
       invokers.push(invoker);
       if (telemetry) unwatch.push(telemetry.watchUpstreams(() => invoker.pools.states()));

@@ -4,6 +4,7 @@ import { compileTemplate, type Template } from './template.js';
 import { BuildContext, list, str, type Raw } from './context.js';
 import { flushImported, type ConsumesSource } from './imports.js';
 import { resolveLocation } from './locations.js';
+import { buildResponseCache } from './build-extensions.js';
 
 export function buildConsumes(ctx: BuildContext, sources: readonly ConsumesSource[], variables: ReadonlyMap<string, BoundVariable>): ConsumedApi[] {
   const apis: ConsumedApi[] = [];
@@ -69,12 +70,14 @@ function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: Reado
       const body = op.body === undefined ? undefined : buildBody(op.body);
       const format = (str(op.outputRawFormat) ?? 'json').toLowerCase() as OutputFormat;
       const outputSchema = buildOutputSchema(ctx, format, str(op.outputSchema), `${opPointer}/outputSchema`);
+      const method = (str(op.method) ?? 'GET') as HttpMethod;
+      const cache = buildResponseCache(ctx, op, method, opPointer);
       operations.set(name, {
         ref: `${namespace}.${name}`,
         namespace,
         resource: String(res.name),
         name,
-        method: (str(op.method) ?? 'GET') as HttpMethod,
+        method,
         ...(description !== undefined ? { description } : {}),
         path,
         parameters: mergeParams(apiParams, resourceParams, opParams),
@@ -82,6 +85,7 @@ function buildApi(ctx: BuildContext, raw: Raw, pointer: string, variables: Reado
         ...(outputSchema !== undefined ? { outputSchema } : {}),
         outputParameters: list(op.outputParameters).map((p) => ({ name: String(p.name), type: String(p.type), value: String(p.value) })),
         ...(body !== undefined ? { body } : {}),
+        ...(cache ? { cache } : {}),
         pointer: opPointer,
       });
     });

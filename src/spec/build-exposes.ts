@@ -15,6 +15,7 @@ import { buildResourceServer } from './build-resource-server.js';
 import { buildSkillAdapter } from './build-skill.js';
 import { buildControlAdapter, CONTROL_NAMESPACE } from './build-control.js';
 import { buildMcpPrompts, buildMcpResources } from './build-mcp-resources.js';
+import { buildRateLimit } from './build-extensions.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1';
 
@@ -282,6 +283,7 @@ function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: Operatio
   }
   const label = str(raw.label);
   const description = str(raw.description);
+  const rateLimit = buildRateLimit(raw);
   return {
     id: frame.id,
     adapter: frame.adapter,
@@ -291,6 +293,7 @@ function buildOperation(scope: Scope, raw: Raw, pointer: string, frame: Operatio
     inputs,
     inputsInferred: declaredInputs.length === 0,
     handler,
+    ...(rateLimit ? { rateLimit } : {}),
     pointer,
   };
 }

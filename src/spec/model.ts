@@ -83,6 +83,8 @@ export interface ConsumedOperation {
   readonly outputParameters: readonly ConsumedOutputParameter[];
   /** `body` */
   readonly body?: RequestBodySpec;
+  /** `x-cache` (naftiko-run extension): GET answers kept and shared */
+  readonly cache?: ResponseCacheSpec;
   readonly pointer: string;
 }
 
@@ -356,7 +358,20 @@ export interface ExposedOperation {
   readonly handler: OperationHandler;
   /** `hints` (MCP) */
   readonly hints?: ToolHints;
+  /** `x-rate-limit` (naftiko-run extension), or `--rate-limit` */
+  readonly rateLimit?: RateLimit;
   readonly pointer: string;
+}
+
+/** At most `max` calls per `windowMs`, counted over all callers of one exposed operation or tool. */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** `x-cache` on a consumed GET operation (naftiko-run extension). */
+export interface ResponseCacheSpec {
+  readonly ttlMs: number;
 }
 
 export interface ExposedInput {
