@@ -48,7 +48,9 @@ function redact(url: string): string {
  * the start (the limiter and the cache work per process until it answers; NR_WARN_REDIS_UNAVAILABLE).
  */
 export async function connectRedis(url: string, log: SharedRedisLog | undefined, timeoutMs = DEFAULT_REDIS_TIMEOUT_MS, connectWaitMs = 2_000): Promise<SharedRedis> {
-  const { Redis } = await import('ioredis');
+  // ioredis is CommonJS: the class is `module.exports` itself, which a bundle may hand over as `default`
+  const mod = (await import('ioredis')) as unknown as { Redis?: typeof RedisClient; default?: typeof RedisClient & { Redis?: typeof RedisClient } };
+  const Redis = (mod.Redis ?? mod.default?.Redis ?? mod.default)!;
   const label = redact(url);
   const client = new Redis(url, {
     connectTimeout: Math.max(timeoutMs, 1_000),
@@ -63,7 +65,7 @@ export async function connectRedis(url: string, log: SharedRedisLog | undefined,
   const outage = (fields: Record<string, unknown>) => {
     if (down) return;
     down = true;
-    log?.warn({ code: 'NR_WARN_REDIS_UNAVAILABLE', redis: label, ...fields }, 'Redis is unreachable: rate limits, the response cache and the token store work per process until it answers');
+    log?.warn({ code: 'NR_WARN_REDIS_UNAVAILABLE', redis: label, ...fields }, 'Redis is unreachable: rate limits and the response cache work per process until it answers');
   };
   client.on('error', (err: Error) => outage({ err: err.message }));
   client.on('ready', () => {

@@ -17,7 +17,7 @@ export interface SharedState {
 
 export async function sharedState(options: { readonly redis?: string; readonly redisTimeoutMs?: number }, log: SharedRedisLog | undefined): Promise<SharedState> {
   const redis = options.redis !== undefined ? await connectRedis(options.redis, log, options.redisTimeoutMs) : undefined;
-  if (redis) log?.info({ redis: redis.label }, 'rate limits and the response cache are shared through Redis');
+  if (redis?.client.status === 'ready') log?.info({ redis: redis.label }, 'rate limits and the response cache are shared through Redis');
   return {
     rateLimiter: new RateLimiter(redis),
     responseCache: new ResponseCache(redis),
