@@ -10,6 +10,7 @@ import { attemptOnce, readLimited } from './send.js';
 import type { UpstreamPools } from './pools.js';
 import type { UpstreamSession } from './session.js';
 import { headerValueProblem } from './header-value.js';
+import { tokenKey, type TokenStore } from '../shared/token-store.js';
 
 export interface TokenRequestSettings {
   /** the consumes namespace, for messages */
@@ -50,9 +51,14 @@ export class OAuth2ClientSession implements UpstreamSession {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
   private endpoint: URL | undefined;
+  private readonly store: TokenStore | undefined;
+  private readonly storeKey: string;
 
   constructor(private readonly settings: TokenRequestSettings, private readonly pools: UpstreamPools, private readonly now: () => number = Date.now) {
     if (settings.tokenEndpoint !== undefined) this.endpoint = new URL(settings.tokenEndpoint);
+    this.store = pools.tokenStore;
+    const s = settings;
+    this.storeKey = tokenKey([s.tokenEndpoint ?? s.authorizationServer, s.clientId, s.clientSecret, s.clientAuthMethod, s.scopes.join(' '), s.audience, s.resource]);
   }
 
   async authorize(): Promise<string> {
@@ -63,12 +69,16 @@ export class OAuth2ClientSession implements UpstreamSession {
 
   async retry(_origin: string, _challenges: unknown, _method: string, _target: string, sent: string | undefined): Promise<string> {
     // a token another caller already replaced is not dropped again: one refresh for a burst of 401s
-    if (this.token && this.token.authorization === sent) this.token = undefined;
+    if (this.token && this.token.authorization === sent) {
+      this.token = undefined;
+      // …and not read back from the other replicas' store
+      if (sent !== undefined) await this.store?.drop(this.storeKey, sent);
+    }
     return this.authorize();
   }
 
   private fetchShared(): Promise<Token> {
-    this.pending ??= this.fetchToken().then(
+    this.pending ??= this.storedOrFetched().then(
       (t) => {
         this.pending = undefined;
         this.token = t;
@@ -80,6 +90,16 @@ export class OAuth2ClientSession implements UpstreamSession {
       },
     );
     return this.pending;
+  }
+
+  /** A token another replica stored (`--redis`), else one asked for here and stored for them. */
+  private async storedOrFetched(): Promise<Token> {
+    if (!this.store) return this.fetchToken();
+    const stored = await this.store.get(this.storeKey);
+    if (stored) return stored;
+    const fresh = await this.fetchToken();
+    await this.store.set(this.storeKey, fresh);
+    return fresh;
   }
 
   private async fetchToken(): Promise<Token> {

@@ -4,6 +4,7 @@
  * calls to it follow.
  */
 import { Pool } from 'undici';
+import type { TokenStore } from '../shared/token-store.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { ConcurrencyLimiter, upstreamLimiterErrors } from './limiter.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
@@ -19,6 +20,8 @@ export interface PoolOptions {
   readonly breaker?: BreakerOptions;
   /** told of every upstream attempt (the debug log, metrics, traces); absent, nothing is measured */
   readonly observer?: UpstreamObserver;
+  /** OAuth2 client-credentials tokens shared with other replicas (`--redis`) */
+  readonly tokenStore?: TokenStore;
 }
 
 /** What an attempt is sent to; `label` never holds a secret (bind values stay placeholders, no query). */
@@ -83,9 +86,11 @@ export class UpstreamPools {
   private readonly upstreams = new Map<string, Upstream>();
   readonly retry: RetryOptions;
   readonly observer: UpstreamObserver | undefined;
+  readonly tokenStore: TokenStore | undefined;
   constructor(private readonly options: PoolOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.observer = options.observer;
+    this.tokenStore = options.tokenStore;
   }
 
   private readonly sessions = new Map<string, unknown>();

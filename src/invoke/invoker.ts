@@ -24,6 +24,7 @@ import type { RateLimit } from '../spec/model.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import { rateLimited } from '../limits/rate-limited.js';
 import type { ResponseCache } from '../shared/response-cache.js';
+import type { TokenStore } from '../shared/token-store.js';
 
 export interface InvokerOptions {
   readonly connectTimeoutMs: number;
@@ -55,6 +56,8 @@ export interface InvokerOptions {
   readonly rateLimitOverrides?: ReadonlyMap<string, RateLimit>;
   /** keeps the answers of consumed GET operations with `x-cache` */
   readonly responseCache?: ResponseCache;
+  /** OAuth2 client-credentials tokens shared with other replicas (`--redis`) */
+  readonly tokenStore?: TokenStore;
 }
 
 export const DEFAULT_OPERATION_QUEUE = 64;
@@ -97,6 +100,7 @@ export class Invoker {
       retry: { ...DEFAULT_RETRY, ...(options.retries !== undefined ? { retries: options.retries } : {}) },
       breaker: options.circuitBreaker === false ? { ...DEFAULT_BREAKER, failureRate: 0 } : DEFAULT_BREAKER,
       ...(options.upstreamObserver ? { observer: options.upstreamObserver } : {}),
+      ...(options.tokenStore ? { tokenStore: options.tokenStore } : {}),
     });
     this.timeouts = { response: options.responseTimeoutMs, body: options.responseTimeoutMs, deadline: options.deadlineMs ?? DEFAULT_DEADLINE_MS };
     this.apis = new Map(model.consumes.map((a) => [a.namespace, a]));

@@ -84,6 +84,7 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         ...(observer ? { upstreamObserver: observer } : {}),
         ...(telemetry ? { stepObserver: telemetry } : {}),
         ...(deps.shared ? { rateLimiter: deps.shared.rateLimiter, responseCache: deps.shared.responseCache } : {}),
+        ...(deps.shared?.tokenStore ? { tokenStore: deps.shared.tokenStore } : {}),
         ...(options.rateLimits ? { rateLimitOverrides: options.rateLimits } : {}),
       });
       invokers.push(invoker);

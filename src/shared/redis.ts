@@ -65,7 +65,7 @@ export async function connectRedis(url: string, log: SharedRedisLog | undefined,
   const outage = (fields: Record<string, unknown>) => {
     if (down) return;
     down = true;
-    log?.warn({ code: 'NR_WARN_REDIS_UNAVAILABLE', redis: label, ...fields }, 'Redis is unreachable: rate limits and the response cache work per process until it answers');
+    log?.warn({ code: 'NR_WARN_REDIS_UNAVAILABLE', redis: label, ...fields }, 'Redis is unreachable: rate limits, the response cache and OAuth2 tokens work per process until it answers');
   };
   client.on('error', (err: Error) => outage({ err: err.message }));
   client.on('ready', () => {

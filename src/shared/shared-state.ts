@@ -7,21 +7,24 @@ import { RateLimiter } from '../limits/rate-limiter.js';
 import { ResponseCache } from './response-cache.js';
 import { connectRedis, type SharedRedis, type SharedRedisLog } from './redis.js';
 import { RuntimeError } from '../runtime-error.js';
+import { redisTokenStore, type TokenStore } from './token-store.js';
 
 export interface SharedState {
   readonly rateLimiter: RateLimiter;
   readonly responseCache: ResponseCache;
   readonly redis?: SharedRedis;
+  /** OAuth2 tokens, with `--redis` only (each process already shares one token among its calls) */
+  readonly tokenStore?: TokenStore;
   close(): Promise<void>;
 }
 
 export async function sharedState(options: { readonly redis?: string; readonly redisTimeoutMs?: number }, log: SharedRedisLog | undefined): Promise<SharedState> {
   const redis = options.redis !== undefined ? await connectRedis(options.redis, log, options.redisTimeoutMs) : undefined;
-  if (redis?.client.status === 'ready') log?.info({ redis: redis.label }, 'rate limits and the response cache are shared through Redis');
+  if (redis?.client.status === 'ready') log?.info({ redis: redis.label }, 'rate limits, the response cache and OAuth2 tokens are shared through Redis');
   return {
     rateLimiter: new RateLimiter(redis),
     responseCache: new ResponseCache(redis),
-    ...(redis ? { redis } : {}),
+    ...(redis ? { redis, tokenStore: redisTokenStore(redis) } : {}),
     close: async () => redis?.close(),
   };
 }

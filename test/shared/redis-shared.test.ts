@@ -5,7 +5,7 @@
  * timeout, counted per process (fail open to the local limit), and the outage is logged once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, closedPort, mcpClient, startRecorder, tmpDir, type Recorder, type TmpDir } from '../runtime/helpers.js';
+import { call, closedPort, mcpClient, serveLocal, startRecorder, tmpDir, type Recorder, type TmpDir } from '../runtime/helpers.js';
 import { Serving } from '../runtime/serving-cli.js';
 import { LIMITED_YAML, serveLimited } from './fixtures.js';
 import { REDIS_MISSING, startRedis, type RedisServer } from './redis-server.js';
@@ -90,6 +90,78 @@ describe.skipIf(REDIS_MISSING !== undefined)(`shared through Redis${REDIS_MISSIN
     }
   });
 
+  it('the OAuth2 client-credentials token one process asked for, the other uses: one token request for both', async () => {
+    let issued = 0;
+    const tokens = await serveLocal((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        issued++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `t${issued}`, token_type: 'Bearer', expires_in: 3600 }));
+      });
+    });
+    const seen: string[] = [];
+    const api = await serveLocal((req, res) => {
+      seen.push(String(req.headers.authorization));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    const yaml = `
+naftiko: 1.0.0-alpha3
+binds:
+  - namespace: env
+    keys:
+      CLIENT_ID: CLIENT_ID
+      CLIENT_SECRET: CLIENT_SECRET
+capability:
+  consumes:
+    - type: http
+      namespace: up
+      baseUri: http://127.0.0.1:9
+      authentication:
+        type: oauth2
+        authorizationServerUri: ${tokens.url}
+        tokenEndpoint: ${tokens.url}/token
+        resource: https://api.example.com
+        clientId: "{{CLIENT_ID}}"
+        clientSecret: "{{CLIENT_SECRET}}"
+      resources:
+        - name: thing
+          path: /things/{{id}}
+          operations:
+            - name: get-thing
+              method: GET
+  exposes:
+    - type: rest
+      namespace: api
+      port: 8080
+      resources:
+        - path: /things/{{id}}
+          name: things
+          operations:
+            - method: GET
+              call: up.get-thing
+    - type: mcp
+      namespace: tools
+      port: 9090
+      tools:
+        - name: get-thing
+          description: Get a thing
+          call: up.get-thing
+`;
+    const env = { env: { CLIENT_ID: 'id', CLIENT_SECRET: 's3cret' }, redis: redis.url };
+    const [a, b] = await Promise.all([serveLimited(dir, api.url, env, yaml), serveLimited(dir, api.url, env, yaml)]);
+    try {
+      expect((await call(`${a.rest}/things/1`)).status).toBe(200);
+      expect((await call(`${b.rest}/things/2`)).status).toBe(200);
+      expect(issued).toBe(1);
+      expect(seen).toEqual(['Bearer t1', 'Bearer t1']);
+      const keys = await redis.command('KEYS naftiko-run:token:*');
+      expect(keys).toMatch(/^\*1/);
+      expect(keys).not.toContain('s3cret');
+    } finally {
+      await Promise.all([a.close(), b.close(), tokens.close(), api.close()]);
+    }
+  });
+
   it('Redis unreachable at start: the process starts, serves, limits per process and says so once', async () => {
     const port = await closedPort();
     const r = await replica(file, upstream.url, `redis://127.0.0.1:${port}`);
@@ -99,6 +171,7 @@ describe.skipIf(REDIS_MISSING !== undefined)(`shared through Redis${REDIS_MISSIN
       for (let i = 0; i < 7; i++) statuses.push((await call(`${r.rest}/things/${i}`)).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
       expect(Date.now() - started).toBeLessThan(5_000);
+      await r.s.waitFor(/NR_WARN_REDIS_UNAVAILABLE/);
       expect(r.s.stdout.match(/NR_WARN_REDIS_UNAVAILABLE/g)?.length).toBe(1);
     } finally {
       await r.s.stop();
