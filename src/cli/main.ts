@@ -47,6 +47,9 @@ Options:
   --control-port PORT        serve the control adapter on PORT (health, status, metrics, traces, POST /reload; 0 = any free port)
   --watch                    reload when a capability file changes (as SIGHUP and POST /reload do)
   --workers N|auto           serve with N processes sharing every port (auto: one per core; default 1)
+  --rate-limit NAME=N/WINDOW at most N calls per WINDOW (s, min, h, 10s…) of an operation or tool (NAME or NAMESPACE.NAME); repeatable
+  --redis URL                share rate-limit counters, x-cache answers and OAuth2 tokens across replicas through Redis (redis://HOST:PORT)
+  --redis-timeout MS         the most one Redis command may take; then this process's own state is used (default 250)
   --cors-origin ORIGIN       allow CORS from this exact origin on REST adapters (repeatable; default: CORS off)
   --cors-methods LIST        methods allowed cross-origin (default GET,HEAD,POST,PUT,PATCH,DELETE)
   --cors-headers LIST        request headers allowed cross-origin (default: those the preflight asks for)
