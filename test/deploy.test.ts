@@ -17,6 +17,7 @@ import YAML from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ensureBuilt } from './build-dist.js';
 import { BULKSYNC, CONSUMES_NS, MCP_NS, REST_NS, ROOT, call } from './runtime/helpers.js';
 import { Serving } from './runtime/serving-cli.js';
@@ -73,7 +74,8 @@ const K8S = path.join(ROOT, 'deploy/kubernetes');
 const KUSTOMIZATION = YAML.parse(readFileSync(path.join(K8S, 'kustomization.yaml'), 'utf8'));
 const MANIFESTS = new Map<string, any>((KUSTOMIZATION.resources as string[]).map((f) => [f, YAML.parse(readFileSync(path.join(K8S, f), 'utf8'))]));
 const ofKind = (kind: string): any[] => [...MANIFESTS.values()].filter((m) => m.kind === kind);
-const DEPLOYMENT = ofKind('Deployment')[0];
+const DEPLOYMENT = ofKind('Deployment').find((d) => d.metadata.name === 'naftiko-run');
+const REDIS = ofKind('Deployment').find((d) => d.metadata.name === 'naftiko-run-redis');
 const POD = DEPLOYMENT?.spec.template.spec;
 const CONTAINER = POD?.containers[0];
 
@@ -265,11 +267,11 @@ describe('the Kubernetes manifests (deploy/kubernetes)', () => {
   it('kustomization.yaml lists every manifest in the folder; each parses and is of a known kind', () => {
     const files = readdirSync(K8S).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
     expect([...MANIFESTS.keys()].sort()).toEqual(files);
-    expect([...MANIFESTS.values()].map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Service', 'Service']);
+    expect([...MANIFESTS.values()].map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'Service']);
   });
 
   it('each manifest validates against the Kubernetes API schema of its kind', () => {
-    const models: Record<string, new (m: any) => { validate(): void }> = { Deployment, ConfigMap, Secret, Service, PodDisruptionBudget };
+    const models: Record<string, new (m: any) => { validate(): void }> = { Deployment, ConfigMap, Secret, Service, PodDisruptionBudget, HorizontalPodAutoscaler };
     for (const [file, m] of MANIFESTS) {
       const Model = models[m.kind]!;
       expect(() => new Model(m).validate(), file).not.toThrow();
@@ -295,7 +297,7 @@ describe('the Kubernetes manifests (deploy/kubernetes)', () => {
     // the container ports are the capability's, the arguments those of the image plus --watch
     const model = loadCapability(BULKSYNC).model;
     for (const a of model.exposes) if ('port' in a && a.type !== 'control') expect([...named.values()]).toContain(a.port);
-    expect(CONTAINER.args).toEqual([...CMD.map((a) => (a === '/app/capabilities/bulksync.yaml' ? '/etc/naftiko-run/bulksync.yaml' : a)), '--watch']);
+    expect(CONTAINER.args).toEqual([...CMD.map((a) => (a === '/app/capabilities/bulksync.yaml' ? '/etc/naftiko-run/bulksync.yaml' : a)), '--watch', '--redis', 'redis://naftiko-run-redis:6379']);
   });
 
   it('the routes the probes name are the ones the control adapter serves (a live --control-port process)', async () => {
@@ -316,7 +318,7 @@ describe('the Kubernetes manifests (deploy/kubernetes)', () => {
     const podLabels = DEPLOYMENT.spec.template.metadata.labels;
     expect(DEPLOYMENT.spec.selector.matchLabels).toEqual(podLabels);
     const names = new Set(CONTAINER.ports.map((p: any) => p.name));
-    const services = ofKind('Service');
+    const services = ofKind('Service').filter((s) => s.metadata.name !== 'naftiko-run-redis');
     for (const svc of services) {
       expect(svc.spec.selector).toEqual(podLabels);
       for (const p of svc.spec.ports) expect(names).toContain(p.targetPort);
@@ -369,10 +371,33 @@ describe('the Kubernetes manifests (deploy/kubernetes)', () => {
     expect(CONTAINER.envFrom).toContainEqual({ secretRef: { name: secret.metadata.name } });
   });
 
+  it('Redis wiring: --redis names the Redis Service, which selects the Redis pods on their named port; no persistence', () => {
+    const url = new URL(flagValue(CONTAINER.args, '--redis')!);
+    const svc = ofKind('Service').find((s) => s.metadata.name === url.hostname);
+    expect(svc.spec.selector).toEqual(REDIS.spec.template.metadata.labels);
+    expect(REDIS.spec.selector.matchLabels).toEqual(REDIS.spec.template.metadata.labels);
+    const container = REDIS.spec.template.spec.containers[0];
+    const port = container.ports.find((p: any) => p.name === svc.spec.ports[0].targetPort);
+    expect([svc.spec.ports[0].port, port.containerPort]).toEqual([Number(url.port), 6379]);
+    expect(flagValue(container.args, '--save')).toBe('');
+    expect(flagValue(container.args, '--appendonly')).toBe('no');
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+  });
+
+  it('the HorizontalPodAutoscaler scales the naftiko-run Deployment by CPU, from at least the PDB floor + 1', () => {
+    const hpa = ofKind('HorizontalPodAutoscaler')[0];
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: DEPLOYMENT.metadata.name });
+    expect(hpa.spec.minReplicas).toBeGreaterThan(ofKind('PodDisruptionBudget')[0].spec.minAvailable);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    expect(hpa.spec.metrics[0].resource).toMatchObject({ name: 'cpu', target: { type: 'Utilization' } });
+    // Utilization is of the request: the pod must request CPU
+    expect(CONTAINER.resources.requests.cpu).toBeDefined();
+  });
+
   const kubectl = exitCode(['kubectl', 'version', '--client']) === 0;
   it.skipIf(!kubectl)('kubectl kustomize renders the folder (offline)', () => {
     const out = execFileSync('kubectl', ['kustomize', K8S], { encoding: 'utf8', timeout: 30_000 });
     const kinds = YAML.parseAllDocuments(out).map((d) => d.toJS().kind).sort();
-    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Service', 'Service']);
+    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'Service']);
   });
 });
