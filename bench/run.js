@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,7 @@ async function main() {
     const ports = {
       up: await freePort(), floor: await freePort(), floorMcp: await freePort(), nrRest: await freePort(), nrMcp: await freePort(), infoRest: await freePort(), infoMcp: await freePort(),
       ctlRest: await freePort(), ctlMcp: await freePort(), ctl: await freePort(), w2Rest: await freePort(), w2Mcp: await freePort(),
+      rlRest: await freePort(), rlMcp: await freePort(), rrRest: await freePort(), rrMcp: await freePort(), redis: await freePort(),
     };
     const upstreamUrl = `http://${HOST}:${ports.up}`;
     const upstream = startNode(path.join(BENCH_DIR, 'upstream.js'), [String(ports.up)], { name: 'upstream' });
@@ -106,6 +107,14 @@ async function main() {
     // the same server with the control adapter on (metrics and traces recorded for every request), and with two workers
     const nrControl = startNode(CLI, [...nrArgs(ports.ctlRest, ports.ctlMcp, 'warn'), '--control-port', String(ports.ctl)], { name: 'naftiko-run (control adapter)' });
     const nrWorkers = startNode(CLI, [...nrArgs(ports.w2Rest, ports.w2Mcp, 'warn'), '--workers', '2'], { name: 'naftiko-run (--workers 2)' });
+    // rate limiting on, far below the limit: the local store, and Redis (Debian's redis-server, when installed)
+    const BELOW = ['--rate-limit', 'pass-small=1000000000/1h'];
+    const nrRateLocal = startNode(CLI, [...nrArgs(ports.rlRest, ports.rlMcp, 'warn'), ...BELOW], { name: 'naftiko-run (rate limit, local)' });
+    const redisInstalled = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+    const redis = redisInstalled ? spawnRedis(ports.redis) : undefined;
+    if (redis) await waitForPorts([ports.redis], { child: redis, timeoutMs: START_MS_EARLY });
+    const nrRateRedis = redis ? startNode(CLI, [...nrArgs(ports.rrRest, ports.rrMcp, 'warn'), ...BELOW, '--redis', `redis://${HOST}:${ports.redis}`], { name: 'naftiko-run (rate limit, Redis)' }) : undefined;
+    if (!redis) log('bench: redis-server is not installed (apt-get install redis-server): the Redis rate-limit row is skipped');
     // nine processes start at once: on a shared two-core machine that can take a while
     const START_MS = 60_000;
     await Promise.all([
@@ -116,13 +125,16 @@ async function main() {
       waitForPorts([ports.infoRest, ports.infoMcp], { child: nrInfo, timeoutMs: START_MS }),
       waitForPorts([ports.ctlRest, ports.ctlMcp, ports.ctl], { child: nrControl, timeoutMs: START_MS }),
       waitForPorts([ports.w2Rest, ports.w2Mcp], { child: nrWorkers, timeoutMs: START_MS }).then(() => waitForWorkers(nrWorkers.pid, 2)),
+      waitForPorts([ports.rlRest, ports.rlMcp], { child: nrRateLocal, timeoutMs: START_MS }),
+      ...(nrRateRedis ? [waitForPorts([ports.rrRest, ports.rrMcp], { child: nrRateRedis, timeoutMs: START_MS })] : []),
     ]);
     let shuttingDown = false;
     let crashed;
     const guardExit = (c) => c.exited.then((e) => {
       if (!shuttingDown) crashed ??= new Error(`${c.benchName} exited during the bench (${e.signal ?? `code ${e.code}`})${c.stderrTail ? `:\n${c.stderrTail.trim()}` : ''}`);
     });
-    [upstream, floor, floorMcp, nr, nrInfo, nrControl, nrWorkers].forEach(guardExit);
+    const servers = [upstream, floor, floorMcp, nr, nrInfo, nrControl, nrWorkers, nrRateLocal, ...(redis ? [redis, nrRateRedis] : [])];
+    servers.forEach(guardExit);
 
     const base = (p) => `http://${HOST}:${p}`;
     const rest = (name, proc, port, urlPath) => ({ name, kind: 'rest', proc, url: base(port) + urlPath });
@@ -142,6 +154,9 @@ async function main() {
       nrJoin: rest('naftiko-run, orchestrated 2 calls + lookup', nr, ports.nrRest, '/join'),
       floorPassSmallFwd: rest('floor proxy, pass-through 1 KB (paired with forward)', floor, ports.floor, '/pass/small'),
       nrFwdSmall: rest('naftiko-run, forward 1 KB', nr, ports.nrRest, '/fwd/small'),
+      nrPassSmallRl: rest('naftiko-run, pass-through 1 KB (paired with rate limits)', nr, ports.nrRest, '/pass/small'),
+      rateLocalPassSmall: rest('naftiko-run --rate-limit (local store, below the limit), pass-through 1 KB', nrRateLocal, ports.rlRest, '/pass/small'),
+      ...(nrRateRedis ? { rateRedisPassSmall: rest('naftiko-run --rate-limit --redis (below the limit), pass-through 1 KB', nrRateRedis, ports.rrRest, '/pass/small') } : {}),
       floorMcp: { name: 'SDK floor server, MCP tools/call 1 KB', kind: 'mcp', proc: floorMcp, url: `${base(ports.floorMcp)}/mcp`, tool: 'get-small' },
       nrMcp: { name: 'naftiko-run, MCP tools/call 1 KB', kind: 'mcp', proc: nr, url: `${base(ports.nrMcp)}/mcp`, tool: 'get-small' },
     };
@@ -152,6 +167,7 @@ async function main() {
       [sides.floorMappedLarge, sides.nrMappedLarge],
       [sides.floorJoin, sides.nrJoin],
       [sides.floorPassSmallFwd, sides.nrFwdSmall],
+      [sides.nrPassSmallRl, sides.rateLocalPassSmall, ...(sides.rateRedisPassSmall ? [sides.rateRedisPassSmall] : [])],
       [sides.floorMcp, sides.nrMcp],
     ];
 
@@ -168,6 +184,8 @@ async function main() {
       [sides.floorMappedLarge, mapped('large'), true], [sides.nrMappedLarge, mapped('large'), true],
       [sides.floorJoin, joined, true], [sides.nrJoin, joined, true],
       [sides.floorPassSmallFwd, docs.small.toString()], [sides.nrFwdSmall, docs.small.toString()],
+      [sides.nrPassSmallRl, docs.small.toString()], [sides.rateLocalPassSmall, docs.small.toString()],
+      ...(sides.rateRedisPassSmall ? [[sides.rateRedisPassSmall, docs.small.toString()]] : []),
     ]) {
       const res = await fetch(side.url);
       const text = await res.text();
@@ -229,7 +247,7 @@ async function main() {
     const loadAfter = os.loadavg()[0];
 
     shuttingDown = true;
-    await Promise.all([upstream, floor, floorMcp, nr, nrInfo, nrControl, nrWorkers].map((c) => stop(c)));
+    await Promise.all(servers.map((c) => stop(c)));
 
     // --- cold start and the 1,000-operation load ----------------------------------------------------
     log('bench: cold start, capabilities/bulksync.yaml');
@@ -271,6 +289,19 @@ async function main() {
     await stopAll();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+const START_MS_EARLY = 15_000;
+
+/** Debian's redis-server on `port` (loopback, no persistence), stopped with the other servers. */
+function spawnRedis(port) {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.benchName = 'redis-server';
+  child.stderrTail = '';
+  child.stderr.on('data', (d) => (child.stderrTail = (child.stderrTail + d).slice(-4096)));
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  process.once('exit', () => child.kill('SIGKILL'));
+  return child;
 }
 
 /** The child processes of `pid` (a --workers primary's workers), from /proc. */
@@ -441,6 +472,10 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     ratioRow('REST orchestrated (2 concurrent calls + lookup), req/s', sides.nrJoin, sides.floorJoin, 'join floor', '≥ 0.90×', 0.9),
     cpuTargetRow('REST orchestrated (2 concurrent calls + lookup), server CPU per request', sides.nrJoin, sides.floorJoin, 'join floor', 1.15),
     ratioRow('REST forward 1 KB (/fwd/small), req/s', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small', '≥ 0.95×', 0.95),
+    ratioRow('REST pass-through 1 KB with a rate limit (local store, below the limit), req/s', sides.rateLocalPassSmall, sides.nrPassSmallRl, 'naftiko-run without it', '≥ 0.95×', 0.95),
+    sides.rateRedisPassSmall
+      ? ratioRow('REST pass-through 1 KB with a rate limit shared through Redis (below the limit), req/s', sides.rateRedisPassSmall, sides.nrPassSmallRl, 'naftiko-run without it', '≥ 0.80×', 0.8)
+      : ['REST pass-through 1 KB with a rate limit shared through Redis, req/s', 'n/a', '—', 'skipped: redis-server not installed', '≥ 0.80×', '—'],
     ['Cold start, bulksync.yaml (spawn → both ports accept)', fmt.ms(coldMs, 0), '—', `runs: ${cold.map((c) => c.accepting.toFixed(0)).join(', ')} ms; → first MCP initialize answered: median ${coldMcpMs.toFixed(0)} ms; bare node:http on two ports: median ${median(coldBase).toFixed(0)} ms`, '≤ 400 ms', verdict(coldMs <= 400)],
     ['RSS of naftiko-run after the load', fmt.mb(rssAfter), '—', `after start-up ${rssIdle.toFixed(1)} MB; after each round ${rss.map((r) => r.toFixed(1)).join(', ')} MB; peak ${rssPeak.toFixed(1)} MB (floor proxy ${rssFloors.proxy.toFixed(1)} MB, floor MCP server ${rssFloors.mcp.toFixed(1)} MB after the same load)`, '≤ 150 MB', verdict(rssAfter <= 150)],
     ['RSS growth between the last two load rounds', fmt.pct(growth), '—', `median VmRSS during each round (sampled every 250 ms): ${roundRss.map((r) => r.toFixed(1)).join(', ')} MB`, '≤ 5 %', verdict(growth <= 5)],
@@ -467,6 +502,8 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     cpuRow('MCP tools/call 1 KB', sides.nrMcp, sides.floorMcp, 'SDK floor server'),
     cpuRow('REST orchestrated, 2 concurrent calls + lookup', sides.nrJoin, sides.floorJoin, 'join floor'),
     cpuRow('REST forward 1 KB', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small'),
+    cpuRow('REST pass-through 1 KB, rate limit (local store)', sides.rateLocalPassSmall, sides.nrPassSmallRl, 'naftiko-run without it'),
+    ...(sides.rateRedisPassSmall ? [cpuRow('REST pass-through 1 KB, rate limit (Redis; its CPU not counted)', sides.rateRedisPassSmall, sides.nrPassSmallRl, 'naftiko-run without it')] : []),
   ];
 
   const cpus = os.cpus();

@@ -24,6 +24,8 @@ const ROWS = [
   'REST pass-through 1 KB with the control adapter on (metrics + traces), req/s',
   'REST pass-through 1 KB with --workers 2, req/s',
   'MCP tools/call 1 KB, calls/s',
+  'REST pass-through 1 KB with a rate limit (local store, below the limit), req/s',
+  'REST pass-through 1 KB with a rate limit shared through Redis',
   'Cold start, bulksync.yaml',
   'RSS of naftiko-run after the load',
   'RSS growth between the last two load rounds',
@@ -42,6 +44,7 @@ const SIDES = [
   'naftiko-run, mapped 1 KB',
   'parse floor, mapped 100 KB',
   'naftiko-run, mapped 100 KB',
+  'naftiko-run --rate-limit (local store, below the limit), pass-through 1 KB',
   'SDK floor server, MCP tools/call 1 KB',
   'naftiko-run, MCP tools/call 1 KB',
 ];
