@@ -3,7 +3,7 @@
  * keep-alive undici Pool, the origin's concurrency limit and its circuit breaker, and the retry policy
  * calls to it follow.
  */
-import { Pool } from 'undici';
+import { Pool } from './undici-pool.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { ConcurrencyLimiter, upstreamLimiterErrors } from './limiter.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
