@@ -6,7 +6,7 @@
  * request (user + system from /proc, every thread) of each side, and B over A.
  *
  *   node bench/ab.js --a-cli /path/to/old/dist/cli.js [--b-cli dist/cli.js] [--path /pass/small]
- *                    [--a-args "--log-level warn"] [--b-args "--log-level info"] [--floor]
+ *                    [--a-args="--log-level warn"] [--b-args="--log-level info"] [--b-node-args=--max-semi-space-size=4] [--floor]
  *                    [--rounds 8] [--requests 20000] [--connections 32]
  *
  * `--floor` adds the hand-written floor proxy as a third side. Nothing is written; the table goes to stdout.
@@ -23,6 +23,8 @@ const { values: opt } = parseArgs({
     'b-cli': { type: 'string' },
     'a-args': { type: 'string' },
     'b-args': { type: 'string' },
+    'a-node-args': { type: 'string' },
+    'b-node-args': { type: 'string' },
     path: { type: 'string' },
     floor: { type: 'boolean' },
     rounds: { type: 'string' },
@@ -40,14 +42,14 @@ const upPort = await freePort();
 const upstream = startNode(path.join(BENCH_DIR, 'upstream.js'), [String(upPort)], { name: 'upstream' });
 const capability = path.join(BENCH_DIR, 'bench-capability.yaml');
 const sides = [];
-async function naftiko(name, cli, extra) {
+async function naftiko(name, cli, extra, execArgv) {
   const rest = await freePort();
   const mcp = await freePort();
-  const proc = startNode(path.resolve(cli), [capability, '--base-uri', `upstream=http://${HOST}:${upPort}`, '--port', `bench-rest=${rest}`, '--port', `bench-mcp=${mcp}`, '--log-level', 'warn', ...extra], { name });
+  const proc = startNode(path.resolve(cli), [capability, '--base-uri', `upstream=http://${HOST}:${upPort}`, '--port', `bench-rest=${rest}`, '--port', `bench-mcp=${mcp}`, '--log-level', 'warn', ...extra], { name, execArgv });
   sides.push({ name, proc, port: rest, ports: [rest, mcp] });
 }
-await naftiko('A', opt['a-cli'] ?? CLI, words(opt['a-args']));
-await naftiko('B', opt['b-cli'] ?? CLI, words(opt['b-args']));
+await naftiko('A', opt['a-cli'] ?? CLI, words(opt['a-args']), words(opt['a-node-args']));
+await naftiko('B', opt['b-cli'] ?? CLI, words(opt['b-args']), words(opt['b-node-args']));
 if (opt.floor) {
   const port = await freePort();
   const proc = startNode(path.join(BENCH_DIR, 'floor-proxy.js'), [String(port), `http://${HOST}:${upPort}`], { name: 'floor' });
