@@ -32,12 +32,10 @@ export interface RateDecision {
 export const REDIS_KEY_PREFIX = 'naftiko-run:rate:';
 
 export class RateLimiter {
-  private readonly local: Store;
+  private localStore: Store | undefined;
   private readonly shared: Store | undefined;
 
   constructor(private readonly redis?: SharedRedis) {
-    const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as StoreClass;
-    this.local = new LocalStore(false, false, 10_000);
     if (redis) {
       const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as StoreClass;
       this.shared = new RedisStore(false, false, redis.client, REDIS_KEY_PREFIX);
@@ -59,6 +57,15 @@ export class RateLimiter {
         } else resolve(decide(res, limit));
       }, limit.windowMs, limit.max);
     });
+  }
+
+  /** loaded on the first limited call: a process without limits never reads the store's code */
+  private get local(): Store {
+    if (!this.localStore) {
+      const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as StoreClass;
+      this.localStore = new LocalStore(false, false, 10_000);
+    }
+    return this.localStore;
   }
 
   private takeLocal(key: string, limit: RateLimit): RateDecision {

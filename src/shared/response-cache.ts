@@ -27,8 +27,6 @@ const MAX_LOCAL_ENTRIES = 1_000;
 export class ResponseCache {
   private readonly local = new Map<string, { answer: CachedAnswer; expires: number }>();
   private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
-  /** answers served from the cache or a shared call, and upstream fetches: for tests and /metrics */
-  readonly counts = { hits: 0, coalesced: 0, fetches: 0 };
 
   constructor(private readonly redis?: SharedRedis) {}
 
@@ -39,10 +37,7 @@ export class ResponseCache {
   /** The kept answer for `key`, or the one `fetch` produces (once for all concurrent callers). */
   get(key: string, fetch: () => Promise<Fetched>): Promise<CachedAnswer> {
     const running = this.inFlight.get(key);
-    if (running) {
-      this.counts.coalesced++;
-      return running;
-    }
+    if (running) return running;
     const p = this.lookupOrFetch(key, fetch).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
     return p;
@@ -50,11 +45,7 @@ export class ResponseCache {
 
   private async lookupOrFetch(key: string, fetch: () => Promise<Fetched>): Promise<CachedAnswer> {
     const kept = await this.read(key);
-    if (kept) {
-      this.counts.hits++;
-      return kept;
-    }
-    this.counts.fetches++;
+    if (kept) return kept;
     const { answer, keepMs } = await fetch();
     if (keepMs > 0 && answer.body.length <= MAX_CACHED_BYTES) await this.write(key, answer, keepMs);
     return answer;

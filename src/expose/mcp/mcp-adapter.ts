@@ -16,7 +16,7 @@ import { serverOptions } from '../logging.js';
 import type { ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
-import { mcpOperation, observeRequests, type RequestObservation } from '../observe-requests.js';
+import { mcpOperation, observeRequests, serverSpanOf, type RequestObservation } from '../observe-requests.js';
 
 export interface McpAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -72,6 +72,8 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => {
       // the call's signal carries the request's id to its upstream calls
       abort.requestId = requestId;
+      const span = serverSpanOf(req.raw);
+      if (span) abort.span = span;
       return running.track(caller, id, abort);
     }, content), req, reply);
   };
