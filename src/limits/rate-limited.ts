@@ -10,26 +10,22 @@ import type { BoundInvocation } from '../invoke/invoker.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 export function rateLimited(id: string, key: string, limit: RateLimit, limiter: RateLimiter, run: BoundInvocation): BoundInvocation {
-  const refuse = (d: RateDecision): never => {
+  const refusal = (d: RateDecision): InvokeError => {
     const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
     const e = new InvokeError('NR_ERR_RATE_LIMITED', 429, 'Too many requests',
       `${id} allows ${limit.max} calls per ${describeWindow(limit.windowMs)}${limiter.isShared ? ' across all replicas' : ''}; try again in ${seconds} s`);
     e.retryAfterSeconds = seconds;
-    throw e;
+    return e;
   };
   return (inputs, signal) => {
     const d = limiter.take(key, limit);
-    if (!(d instanceof Promise)) return d.allowed ? run(inputs, signal) : Promise.reject(safely(refuse, d));
-    return d.then((r) => (r.allowed ? run(inputs, signal) : refuse(r)));
+    // the local store answers at once: no extra tick for a call below the limit
+    if (!(d instanceof Promise)) return d.allowed ? run(inputs, signal) : Promise.reject(refusal(d));
+    return d.then((r) => {
+      if (!r.allowed) throw refusal(r);
+      return run(inputs, signal);
+    });
   };
-}
-
-function safely(refuse: (d: RateDecision) => never, d: RateDecision): unknown {
-  try {
-    return refuse(d);
-  } catch (e) {
-    return e;
-  }
 }
 
 export function describeWindow(ms: number): string {

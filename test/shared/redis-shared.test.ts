@@ -5,7 +5,7 @@
  * timeout, counted per process (fail open to the local limit), and the outage is logged once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, closedPort, mcpClient, serveLocal, startRecorder, tmpDir, type Recorder, type TmpDir } from '../runtime/helpers.js';
+import { call, closedPort, mcpClient, rawRequest, serveLocal, startRecorder, tmpDir, type Recorder, type TmpDir } from '../runtime/helpers.js';
 import { Serving } from '../runtime/serving-cli.js';
 import { LIMITED_YAML, serveLimited } from './fixtures.js';
 import { REDIS_MISSING, startRedis, type RedisServer } from './redis-server.js';
@@ -73,6 +73,23 @@ describe.skipIf(REDIS_MISSING !== undefined)(`shared through Redis${REDIS_MISSIN
       }
     } finally {
       await Promise.all([a.s.stop(), b.s.stop()]);
+    }
+  }, 60_000);
+
+  it('--workers 2 with --redis: the workers share one window too (a connection per request, spread over both)', async () => {
+    const s = new Serving([file, '--workers', '2', '--port', 'api=0', '--port', 'tools=0', '--base-uri', `up=${upstream.url}`, '--redis', redis.url, '--rate-limit', 'api.get-free=10/1m'], env());
+    try {
+      await s.waitFor(/share every port/, 30_000);
+      const [, rest] = await s.waitFor(/^REST\s+api\s+(http:\/\/127\.0\.0\.1:\d+)$/m);
+      // both workers listening before the count starts, on a window of its own (the first test used this operation's)
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await redis.command('FLUSHALL')).toMatch(/^\+OK/);
+      const statuses = [];
+      for (let i = 0; i < 20; i++) statuses.push((await rawRequest(`${rest}/free/w${i}`, { headers: { host: new URL(rest!).host, connection: 'close' } })).status);
+      expect(statuses.filter((x) => x === 200), JSON.stringify(statuses) + s.stdout.slice(-2000) + s.stderr).toHaveLength(10);
+      expect(statuses.filter((x) => x === 429)).toHaveLength(10);
+    } finally {
+      await s.stop();
     }
   }, 60_000);
 

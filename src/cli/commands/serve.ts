@@ -57,6 +57,7 @@ async function servePrimary(files: readonly string[], values: CliArgs['values'],
     const models = loadFiles({ ...flags.options, files }).map((l) => l.model);
     const stdio = models.flatMap((m) => m.exposes).find((a) => a.type === 'mcp' && a.transport === 'stdio');
     if (stdio) throw new RuntimeError('NR_ERR_WORKERS_STDIO', `--workers ${workers}: adapter "${stdio.namespace}" is an MCP adapter on stdio, which one process serves; serve it without --workers`);
+    if (flags.options.rateLimits) (await import('../../shared/shared-state.js')).checkRateLimitNames(models, flags.options.rateLimits);
   } catch (e) {
     return reportStartFailure(e, io);
   }
