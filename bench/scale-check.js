@@ -1,7 +1,8 @@
 /**
  * npm run scale-check: three naftiko-run replicas behind nginx (round-robin, no affinity) sharing one
  * Redis, all on 127.0.0.1 free ports with configuration generated into a temp dir. It
- *   1. drives REST and MCP traffic (an MCP SDK 1.x Client, 2025-11-25, and raw JSON-RPC POSTs) through
+ *   1. drives REST and MCP traffic (an MCP SDK 1.x Client, 2025-11-25, and raw JSON-RPC POSTs of the
+ *      2025-11-25 and 2025-06-18 revisions, no session) through
  *      nginx, SIGKILLs one replica mid-run and restarts it, and counts failed requests before, in
  *      flight at the kill, while it is down, and after it is back;
  *   2. checks that one shared rate limit holds across the three replicas within ±5 %;
@@ -178,7 +179,11 @@ async function startReplica(i, ports, upstreamUrl, redisUrl) {
 
 const agent = new Agent({ connections: 256, keepAliveTimeout: 10_000, pipelining: 1 });
 
-/** One REST GET or one raw JSON-RPC tools/call (2025-11-25, no session): {start, end, ok, status}. */
+/** MCP protocol versions the raw calls alternate between (no initialize, no session: each call stands alone) */
+const MCP_VERSIONS = ['2025-11-25', '2025-06-18'];
+let mcpCalls = 0;
+
+/** One REST GET or one raw JSON-RPC tools/call (2025-11-25 or 2025-06-18, no session): {start, end, ok, status}. */
 async function once(kind, base) {
   const start = performance.now();
   try {
@@ -187,7 +192,7 @@ async function once(kind, base) {
     else {
       res = await request(`${base}/mcp`, {
         dispatcher: agent, method: 'POST', headersTimeout: 10_000, bodyTimeout: 10_000,
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MCP_VERSIONS[mcpCalls++ % MCP_VERSIONS.length] },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'small', arguments: {} } }),
       });
     }
@@ -295,7 +300,7 @@ try {
   const phase = (s) => (s.end < killTime ? 'before' : s.start < killTime ? 'in flight at the kill' : s.start < backTime ? 'while it was down' : 'after it was back');
   const phases = ['before', 'in flight at the kill', 'while it was down', 'after it was back'];
   line('');
-  line(`1. ${DURATION_S} s of traffic through nginx (${restCallers} REST + ${mcpCallers} MCP callers); replica 2 SIGKILLed at ${((killTime - t0) / 1000).toFixed(1)} s, restarted at ${((restartTime - t0) / 1000).toFixed(1)} s, listening again at ${((backTime - t0) / 1000).toFixed(1)} s`);
+  line(`1. ${DURATION_S} s of traffic through nginx (${restCallers} REST + ${mcpCallers} MCP callers, MCP ${MCP_VERSIONS.join(' and ')} alternately); replica 2 SIGKILLed at ${((killTime - t0) / 1000).toFixed(1)} s, restarted at ${((restartTime - t0) / 1000).toFixed(1)} s, listening again at ${((backTime - t0) / 1000).toFixed(1)} s`);
   line('| phase | REST requests | REST failed | MCP calls | MCP failed |');
   line('|---|---|---|---|---|');
   for (const p of phases) {
