@@ -42,6 +42,13 @@ describe('x-rate-limit on one process', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
   });
 
+  it("the adapter's OpenAPI document lists the 429 (with Retry-After) on the limited operation only", async () => {
+    const doc = (await call(`${served.rest}/openapi.json`)).json;
+    expect(doc.paths['/things/{id}'].get.responses['429']).toEqual({ $ref: '#/components/responses/TooManyRequests' });
+    expect(doc.paths['/free/{id}'].get.responses['429']).toBeUndefined();
+    expect(doc.components.responses.TooManyRequests.headers['Retry-After']).toBeDefined();
+  });
+
   it('leaves an operation without a limit alone', async () => {
     for (let i = 0; i < 10; i++) expect((await call(`${served.rest}/free/${i}`)).status).toBe(200);
   });

@@ -101,6 +101,7 @@ function operationObject(ctx: Context, op: ExposedOperation): Json {
     ...(ctx.adapter.authentication || op.inputs.some((i) => i.credential) ? ['Unauthorized' as const] : []),
     ...(ctx.loopback ? ['Forbidden' as const] : []),
     ...(body || ['POST', 'PUT', 'PATCH'].includes(op.method!) ? ['PayloadTooLarge' as const, 'UnsupportedMediaType' as const] : []),
+    ...(op.rateLimit ? ['TooManyRequests' as const] : []),
     'InternalError',
     ...(h.kind === 'unserved' ? ['NotImplemented' as const] : []),
     ...(upstream ? ['BadGateway' as const] : []),

@@ -34,6 +34,7 @@ export const PROBLEM_RESPONSES = {
   MethodNotAllowed: [405, 'NR_ERR_METHOD_NOT_ALLOWED: the path exists, the method does not; `Allow` lists the methods'],
   PayloadTooLarge: [413, 'NR_ERR_BODY_TOO_LARGE: the request body is larger than the adapter accepts'],
   UnsupportedMediaType: [415, 'NR_ERR_UNSUPPORTED_MEDIA_TYPE: operation routes take JSON request bodies only'],
+  TooManyRequests: [429, 'NR_ERR_RATE_LIMITED: the operation\'s rate limit (`x-rate-limit`) is used up for this window; `Retry-After` says when it ends'],
   InternalError: [500, 'NR_ERR_INTERNAL: an unexpected error; the server log has the details'],
   NotImplemented: [501, 'A feature this operation needs is not served by naftiko-run yet'],
   BadGateway: [502, 'The upstream could not be reached, or its answer could not be read or mapped'],
@@ -46,6 +47,7 @@ export type ProblemResponse = keyof typeof PROBLEM_RESPONSES;
 const HEADERS: Partial<Record<ProblemResponse, Record<string, unknown>>> = {
   Unauthorized: { 'WWW-Authenticate': { description: 'the challenge of the adapter\'s authentication', schema: { type: 'string' } } },
   MethodNotAllowed: { Allow: { description: 'the methods this path serves', schema: { type: 'string' } } },
+  TooManyRequests: { 'Retry-After': { description: 'seconds until the window ends', schema: { type: 'integer' } } },
   ServiceUnavailable: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
 };
 
