@@ -38,9 +38,11 @@ export async function serve(files: readonly string[], values: CliArgs['values'],
   tuneHeap();
   link?.attach(runtime);
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
-  if (!link || process.env[WORKER_SUMMARY_ENV]) (stdio ? io.err : io.out)(startupSummary(runtime));
+  // the handlers before the summary: a SIGHUP or SIGTERM sent as soon as the addresses are printed finds them
   const stopReloadOnHangup = reloadOnSignal(() => runtime.reload('signal'));
-  const code = await closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
+  const closed = closeOnSignal((ms) => runtime.close(ms), stdio ? io.err : io.out, drainMs);
+  if (!link || process.env[WORKER_SUMMARY_ENV]) (stdio ? io.err : io.out)(startupSummary(runtime));
+  const code = await closed;
   stopReloadOnHangup();
   return code;
 }
