@@ -68,6 +68,13 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     const caller = callerOf(req.raw);
     const requestId = req.headers['x-request-id'] as string;
     for (const { id, reason } of cancelledIds(req.body)) running.cancel(caller, id, reason);
+    if (process.env.NR_MCP_SDK2) {
+      const v2 = await import('./protocol-v2.js');
+      return v2.serveHttpRequest(tools, () => v2.createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => {
+        abort.requestId = requestId;
+        return running.track(caller, id, abort);
+      }, content), req, reply);
+    }
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
     await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => {
       // the call's signal carries the request's id to its upstream calls
