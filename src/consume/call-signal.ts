@@ -17,15 +17,23 @@ export interface CallSignal {
   readonly requestId?: string;
   /** …and, when the caller asked for progress (an MCP progress token), where each finished step is reported */
   readonly onProgress?: ProgressListener;
+  /** …and, when the caller asked for log messages (MCP logging), where each upstream step is told */
+  readonly onLog?: LogListener;
 }
 
 /** `done` of `total` orchestration steps have finished; `message` says which */
 export type ProgressListener = (done: number, total: number, message: string) => void;
 
+/** RFC 5424 severities, as MCP logging names them (the ones naftiko-run emits) */
+export type LogSeverity = 'debug' | 'info' | 'warning' | 'error';
+/** one log message about the call: `logger` names the tool or step, `data` is JSON */
+export type LogListener = (level: LogSeverity, logger: string, data: unknown) => void;
+
 export class CallAbort implements CallSignal {
   aborted = false;
   requestId?: string;
   onProgress?: ProgressListener;
+  onLog?: LogListener;
   reason: unknown = undefined;
   private listeners: (() => void)[] | undefined;
 
@@ -64,6 +72,7 @@ export function childAbort(parent: CallSignal | undefined): { child: CallAbort; 
   if (!parent) return { child, detach: () => {} };
   if (parent.requestId !== undefined) child.requestId = parent.requestId;
   if (parent.onProgress) child.onProgress = parent.onProgress;
+  if (parent.onLog) child.onLog = parent.onLog;
   if (parent.aborted) {
     child.abort(parent.reason);
     return { child, detach: () => {} };
