@@ -75,6 +75,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     methods,
     serverInfo: { name: options.serverName, version: options.serverVersion },
     ...(adapter.description ? { instructions: adapter.description } : {}),
+    cacheScope: options.auth ? 'private' : 'public',
   };
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'POST') acceptJsonAndStream(req.raw);

@@ -20,7 +20,15 @@ export interface ModernServer {
   readonly methods: McpMethods;
   readonly serverInfo: { readonly name: string; readonly version: string };
   readonly instructions?: string;
+  /** of cacheable results: `private` when the adapter authenticates its callers, else `public` */
+  readonly cacheScope: 'public' | 'private';
 }
+
+/**
+ * The methods whose results carry `ttlMs`/`cacheScope` (2026-07-28). Always `ttlMs: 0`: files and
+ * upstream answers change, and a reload may change every list.
+ */
+const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
 
 export async function serveModern(
   server: ModernServer,
@@ -63,7 +71,8 @@ export async function serveModern(
   });
   let answer: unknown;
   try {
-    answer = { jsonrpc: '2.0', id, result: { ...(await handler(params, ctx)), resultType: 'complete' } };
+    const result = await handler(params, ctx);
+    answer = { jsonrpc: '2.0', id, result: { ...result, resultType: 'complete', ...(CACHEABLE.has(message.method) ? { ttlMs: 0, cacheScope: server.cacheScope } : {}) } };
   } catch (e) {
     if (e instanceof ProtocolError) answer = { jsonrpc: '2.0', id, error: { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) } };
     else {
@@ -92,6 +101,8 @@ function discover(server: ModernServer) {
     ...(server.instructions ? { instructions: server.instructions } : {}),
     _meta: { 'io.modelcontextprotocol/serverInfo': server.serverInfo },
     resultType: 'complete',
+    ttlMs: 0,
+    cacheScope: server.cacheScope,
   };
 }
 
