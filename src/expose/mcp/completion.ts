@@ -3,7 +3,7 @@
  * only where an argument's type has a closed set (a boolean input behind a template variable); every
  * other declared argument completes to no values, and an unknown prompt, template or argument is -32602.
  */
-import type { McpAdapter } from '../../spec/model.js';
+import type { ExposedOperation, McpAdapter, ParamType } from '../../spec/model.js';
 import { INVALID_PARAMS, ProtocolError } from './tools.js';
 
 export interface CompleteResult {
@@ -19,7 +19,7 @@ export function compileCompletion(adapter: McpAdapter): Complete | undefined {
   for (const r of adapter.resources) {
     if (r.kind !== 'dynamic' || r.variables.length === 0) continue;
     const vars = new Map<string, readonly string[]>();
-    for (const v of r.variables) vars.set(v, r.operation.inputs.find((i) => i.name === v)?.type === 'boolean' ? ['true', 'false'] : []);
+    for (const v of r.variables) vars.set(v, consumedType(r.operation, v) === 'boolean' ? ['true', 'false'] : []);
     templates.set(r.uri, vars);
   }
   if (![...prompts.values()].some((a) => a.size > 0) && templates.size === 0) return undefined;
@@ -51,4 +51,12 @@ export function compileCompletion(adapter: McpAdapter): Complete | undefined {
 
 function invalid(detail: string): ProtocolError {
   return new ProtocolError(INVALID_PARAMS, `Invalid completion request: ${detail}`);
+}
+
+/** The type of the consumed parameter a template variable feeds (a call resource: by `with`, or by name). */
+function consumedType(op: ExposedOperation, variable: string): ParamType | undefined {
+  const h = op.handler;
+  if (h.kind !== 'call') return undefined;
+  const target = h.with.find((w) => w.source.kind === 'input' && w.source.name === variable)?.target ?? (h.withImplicit ? variable : undefined);
+  return target === undefined ? undefined : h.operation.parameters.find((p) => p.name === target)?.type;
 }
