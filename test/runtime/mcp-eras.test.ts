@@ -216,6 +216,12 @@ describe('MCP protocol eras on one adapter', () => {
     const events = asked.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
     expect(events.filter((e) => e.method === 'notifications/message').map((e) => `${e.params.level} ${e.params.logger}`)).toEqual(['info step first', 'info step second', 'info tool two-steps']);
     expect(events.at(-1)).toMatchObject({ id: 1, result: { resultType: 'complete', structuredContent: { a: 'A', b: 'B' } } });
+    const progress = await modern('tools/call', { name: 'two-steps', arguments: {}, _meta: { progressToken: 'p1' } });
+    const progressEvents = progress.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    expect(progressEvents.filter((e) => e.method === 'notifications/progress').map((e) => e.params)).toEqual([
+      { progressToken: 'p1', progress: 1, total: 2, message: 'step "first" done' },
+      { progressToken: 'p1', progress: 2, total: 2, message: 'step "second" done' },
+    ]);
     const quiet = await modern('tools/call', { name: 'two-steps', arguments: {} });
     expect(quiet.type).toContain('application/json');
   });
