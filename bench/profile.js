@@ -72,7 +72,8 @@ async function loadScenario(name) {
   } else {
     const level = name === 'info-small' ? 'info' : 'warn';
     if (level === 'info') logFd = openSync(path.join(dir, `${profName}.log`), 'w');
-    server = startNode(CLI, [path.join(BENCH_DIR, 'bench-capability.yaml'), '--base-uri', `upstream=${upstreamUrl}`, '--port', `bench-rest=${restPort}`, '--port', `bench-mcp=${mcpPort}`, '--log-level', level],
+    const control = name === 'control-small' ? ['--control-port', '0'] : [];
+    server = startNode(CLI, [path.join(BENCH_DIR, 'bench-capability.yaml'), '--base-uri', `upstream=${upstreamUrl}`, '--port', `bench-rest=${restPort}`, '--port', `bench-mcp=${mcpPort}`, '--log-level', level, ...control],
       { name: 'naftiko-run', execArgv: profArgs(profName), ...(logFd !== undefined ? { stdout: logFd } : {}) });
     await waitForPorts([restPort, mcpPort], { child: server });
   }
@@ -92,7 +93,7 @@ async function loadScenario(name) {
     summaryLine = `${Math.round(r.rps)} calls/s, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors`;
     requests = r.total;
   } else {
-    const paths = { 'pass-small': '/pass/small', 'info-small': '/pass/small', 'pass-large': '/pass/large', 'mapped-small': '/mapped/small', 'mapped-large': '/mapped/large', join: '/join', 'fwd-small': target === 'floor' ? '/pass/small' : '/fwd/small' };
+    const paths = { 'pass-small': '/pass/small', 'info-small': '/pass/small', 'control-small': '/pass/small', 'pass-large': '/pass/large', 'mapped-small': '/mapped/small', 'mapped-large': '/mapped/large', join: '/join', 'fwd-small': target === 'floor' ? '/pass/small' : '/fwd/small' };
     const urlPath = paths[name];
     if (!urlPath) throw new Error(`unknown scenario ${name}`);
     const url = `http://${HOST}:${restPort}${urlPath}`;

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli/main.ts', demo: 'src/cli/demo.ts' },
+  entryPoints: { cli: 'src/cli/entry.ts', demo: 'src/cli/demo.ts' },
   outdir: 'dist',
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** `naftiko-run`: picks the command from the first word and hands it the parsed arguments. Nothing else. */
 import { VERSION } from '../version.js';
 import { parseCliArgs } from './args.js';
@@ -98,8 +97,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   return serve(files, values, io);
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
-if (isEntry) {
+/** Runs the CLI as a process: its exit code is the command's (src/cli/entry.ts calls this). */
+export function runAsProcess(): void {
   process.on('unhandledRejection', (e) => process.stderr.write(`naftiko-run: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`));
   main(process.argv.slice(2)).then((code) => exitAfterOutput(code));
 }

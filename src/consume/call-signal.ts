@@ -15,10 +15,20 @@ export interface CallSignal {
    * the inbound request's id, sent upstream as x-request-id and logged with each attempt…
    */
   readonly requestId?: string;
-  /** …and, when the caller asked for progress (an MCP progress token), where each finished step is reported */
+  /** …when the caller asked for progress (an MCP progress token), where each finished step is reported… */
   readonly onProgress?: ProgressListener;
-  /** …and, when the caller asked for log messages (MCP logging), where each upstream step is told */
+  /** …when the caller asked for log messages (MCP logging), where each upstream step is told… */
   readonly onLog?: LogListener;
+  /** …and, when tracing, the span the call's work belongs to (the inbound request's, a tool's, a step's) */
+  readonly span?: ParentSpan;
+}
+
+/** What a child span needs of its parent (observe/tracer.ts makes spans; nothing here depends on it). */
+export interface ParentSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly sampled: boolean;
+  readonly tracestate?: string;
 }
 
 /** `done` of `total` orchestration steps have finished; `message` says which */
@@ -34,6 +44,7 @@ export class CallAbort implements CallSignal {
   requestId?: string;
   onProgress?: ProgressListener;
   onLog?: LogListener;
+  span?: ParentSpan;
   reason: unknown = undefined;
   private listeners: (() => void)[] | undefined;
 
@@ -73,6 +84,7 @@ export function childAbort(parent: CallSignal | undefined): { child: CallAbort; 
   if (parent.requestId !== undefined) child.requestId = parent.requestId;
   if (parent.onProgress) child.onProgress = parent.onProgress;
   if (parent.onLog) child.onLog = parent.onLog;
+  if (parent.span) child.span = parent.span;
   if (parent.aborted) {
     child.abort(parent.reason);
     return { child, detach: () => {} };

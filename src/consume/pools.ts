@@ -3,7 +3,8 @@
  * keep-alive undici Pool, the origin's concurrency limit and its circuit breaker, and the retry policy
  * calls to it follow.
  */
-import { Pool } from 'undici';
+import { Pool } from './undici-pool.js';
+import type { CallSignal } from './call-signal.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { ConcurrencyLimiter, upstreamLimiterErrors } from './limiter.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
@@ -36,8 +37,8 @@ export type AttemptOutcome = { readonly status: number } | { readonly error: str
 
 /** Watches upstream attempts: one `attempt` as each starts, its `done` once with the outcome. */
 export interface UpstreamObserver {
-  /** `requestId`: of the inbound request the attempt serves, when there is one */
-  attempt(target: AttemptTarget, requestId?: string): AttemptWatch;
+  /** `context`: the call's signal, with the inbound request's id and the parent span when there are */
+  attempt(target: AttemptTarget, context?: CallSignal): AttemptWatch;
 }
 
 export interface AttemptWatch {
@@ -51,8 +52,8 @@ export function combineObservers(observers: readonly (UpstreamObserver | undefin
   const present = observers.filter((o): o is UpstreamObserver => o !== undefined);
   if (present.length <= 1) return present[0];
   return {
-    attempt(target, requestId) {
-      const watches = present.map((o) => o.attempt(target, requestId));
+    attempt(target, context) {
+      const watches = present.map((o) => o.attempt(target, context));
       const headers = watches.find((w) => w.headers)?.headers;
       return { ...(headers ? { headers } : {}), done: (outcome) => { for (const w of watches) w.done(outcome); } };
     },

@@ -101,7 +101,7 @@ export async function attemptOnce(
     throw e instanceof InvokeError ? e : upstreamFailure(e, target);
   }
   const remaining = deadlineAt - Date.now();
-  const watch = observer?.attempt(target, signal?.requestId);
+  const watch = observer?.attempt(target, signal);
   let res: UpstreamResponse;
   try {
     if (remaining <= 0) throw Object.assign(new Error('the call deadline passed'), { code: 'UND_ERR_HEADERS_TIMEOUT' });

@@ -12,6 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CallAbort, abortError, type CallSignal } from '../consume/call-signal.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './problem.js';
+import { serverSpanOf } from './observe-requests.js';
 
 const kSignal = Symbol('naftiko.callSignal');
 const kServing = Symbol('naftiko.serving');
@@ -35,6 +36,8 @@ export function callSignal(res: ServerResponse): CallSignal {
   signal = r[kSignal] = new CallAbort();
   const id = r.req?.headers['x-request-id'];
   if (typeof id === 'string') signal.requestId = id;
+  const span = serverSpanOf(r.req);
+  if (span) signal.span = span;
   if (r.closed) {
     if (!r.writableFinished) signal.abort(abortError('the caller went away'));
   } else {

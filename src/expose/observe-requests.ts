@@ -2,14 +2,21 @@
  * Inbound requests as metrics and spans: each answered (or abandoned) request is counted with its
  * adapter, operation and status; with tracing on, it runs inside a server span (`rest.request`,
  * `mcp.request`, `skill.request`) that continues the caller's trace context. Installed only when
- * observability is on, so the default configuration stays on fastify's hook-free path.
+ * observability is on, so the default configuration stays on fastify's hook-free path. The span is kept
+ * on the raw request, where the call's signal picks it up (serverSpanOf) to parent the work it causes.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdapterKind, Telemetry } from '../observe/telemetry.js';
 import type { Span } from '../observe/tracer.js';
 
 const SPAN = Symbol('naftiko.span');
-type Traced = FastifyRequest & { [SPAN]?: Span };
+type Traced = IncomingMessage & { [SPAN]?: Span };
+
+/** The server span of an inbound request, when tracing. */
+export function serverSpanOf(req: IncomingMessage | undefined): Span | undefined {
+  return (req as Traced | undefined)?.[SPAN];
+}
 
 /** What an adapter needs to report its requests: the telemetry, and the capability's label for spans. */
 export interface RequestObservation {
@@ -25,14 +32,14 @@ export function observeRequests(app: FastifyInstance, { telemetry, capability }:
   if (tracer) {
     app.addHook('onRequest', (req, _reply, done) => {
       const span = tracer.startServer(`${kind}.request`, { 'naftiko.adapter.type': kind, 'http.request.method': req.method, 'naftiko.capability': capability }, req.headers);
-      (req as Traced)[SPAN] = span;
-      tracer.run(span, done);
+      (req.raw as Traced)[SPAN] = span;
+      done();
     });
   }
   const finish = (req: FastifyRequest, status: number, seconds: number) => {
     const operation = operationOf(req);
     telemetry.request(kind, operation, status, seconds);
-    const span = (req as Traced)[SPAN];
+    const span = (req.raw as Traced)[SPAN];
     if (span) {
       span.setAttribute('naftiko.operation.id', operation);
       span.setAttribute('http.response.status_code', status);

@@ -27,9 +27,16 @@ export interface OrchestrationDeps extends Omit<CallDeps, 'baseUriOverride'> {
   readonly stepObserver?: StepObserver;
 }
 
-/** Wraps the run of each step (a span and a duration per step); `run` must be called once and its result returned. */
+/**
+ * Wraps the run of each step (a span and a duration per step); `run` must be called once, with the
+ * step's signal (the given one, or a child carrying the step's span), and its result returned.
+ */
 export interface StepObserver {
-  step<T>(step: { kind: 'call' | 'lookup' | 'script'; index: number; name: string; namespace?: string; detail: string; language?: string }, run: () => Promise<T>): Promise<T>;
+  step<T>(
+    step: { kind: 'call' | 'lookup' | 'script'; index: number; name: string; namespace?: string; detail: string; language?: string },
+    signal: CallSignal | undefined,
+    run: (signal: CallSignal | undefined) => Promise<T>,
+  ): Promise<T>;
 }
 
 type CompiledStep =
@@ -190,7 +197,7 @@ function runStepObserved(c: CompiledStep, scope: RunScope, signal: CallSignal | 
     : c.kind === 'lookup'
       ? { kind: c.kind, index: position, name: c.name, detail: c.match }
       : { kind: c.kind, index: position, name: c.step.name, detail: c.step.sources.at(-1)?.file ?? c.step.name, language: c.step.language };
-  return deps.stepObserver.step(about, () => runStepUnobserved(c, scope, signal, deps));
+  return deps.stepObserver.step(about, signal, (s) => runStepUnobserved(c, scope, s, deps));
 }
 
 async function runStepUnobserved(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps): Promise<Outcome> {

@@ -9,6 +9,7 @@ import type { AttemptTarget, AttemptWatch, UpstreamObserver, UpstreamState } fro
 import type { StepObserver } from '../invoke/orchestrate.js';
 import { MetricsRegistry, type Labels } from './metrics.js';
 import { Tracer, type Span } from './tracer.js';
+import { childAbort, type CallSignal } from '../consume/call-signal.js';
 import { TraceBuffer } from './trace-buffer.js';
 import type { Propagation } from './trace-context.js';
 
@@ -92,7 +93,7 @@ export class Telemetry implements UpstreamObserver, StepObserver {
     if (status >= 400) this.requestErrors.add({ ...labels, 'error.type': String(status) });
   }
 
-  attempt(target: AttemptTarget): AttemptWatch {
+  attempt(target: AttemptTarget, context?: CallSignal): AttemptWatch {
     const started = performance.now();
     const address = target.origin;
     const inFlight = { 'server.address': address };
@@ -102,7 +103,7 @@ export class Telemetry implements UpstreamObserver, StepObserver {
       'http.request.method': target.method,
       'url.full': `${target.origin}${pathOnly}`,
       ...(target.namespace ? { 'naftiko.namespace': target.namespace } : {}),
-    });
+    }, context?.span);
     return {
       ...(span ? { headers: span.headers() } : {}),
       done: (outcome) => {
@@ -123,14 +124,14 @@ export class Telemetry implements UpstreamObserver, StepObserver {
     };
   }
 
-  async step<T>(step: Parameters<StepObserver['step']>[0], run: () => Promise<T>): Promise<T> {
+  async step<T>(step: Parameters<StepObserver['step']>[0], signal: CallSignal | undefined, run: (signal: CallSignal | undefined) => Promise<T>): Promise<T> {
     const started = performance.now();
     const record = () => {
       if (this.metricsEnabled) this.stepDuration.observe({ 'step.type': step.kind, 'naftiko.namespace': step.namespace ?? '' }, (performance.now() - started) / 1000);
     };
     if (!this.tracer) {
       try {
-        return await run();
+        return await run(signal);
       } finally {
         record();
       }
@@ -141,23 +142,29 @@ export class Telemetry implements UpstreamObserver, StepObserver {
       ...(step.namespace ? { 'naftiko.namespace': step.namespace } : {}),
     };
     try {
-      return await this.tracer.inSpan(`step.${step.kind}`, 'INTERNAL', attributes, run);
+      return await this.tracer.inSpan(`step.${step.kind}`, 'INTERNAL', attributes, signal?.span, (span) => withSpan(signal, span, run));
     } finally {
       record();
     }
   }
 
-  /** A span around an MCP tool call (`mcp.tool`), when tracing. */
-  inToolSpan<T>(tool: string, run: () => Promise<T>): Promise<T> {
-    return this.tracer ? this.tracer.inSpan('mcp.tool', 'INTERNAL', { 'naftiko.tool': tool }, run) : run();
-  }
-
-  /** The span of the inbound request being served, if any. */
-  currentSpan(): Span | undefined {
-    return this.tracer?.current();
+  /** A span around an MCP tool call (`mcp.tool`), when tracing; `run` gets the signal that carries it. */
+  inToolSpan<T>(tool: string, signal: CallSignal | undefined, run: (signal: CallSignal | undefined) => Promise<T>): Promise<T> {
+    return this.tracer ? this.tracer.inSpan('mcp.tool', 'INTERNAL', { 'naftiko.tool': tool }, signal?.span, (span) => withSpan(signal, span, run)) : run(signal);
   }
 
   close(): void {
     this.loopDelay.disable();
+  }
+}
+
+/** Runs `run` on a child of `signal` (aborted with it) that carries `span` as the parent of the work inside. */
+async function withSpan<T>(signal: CallSignal | undefined, span: Span, run: (signal: CallSignal) => Promise<T>): Promise<T> {
+  const link = childAbort(signal);
+  link.child.span = span;
+  try {
+    return await run(link.child);
+  } finally {
+    link.detach();
   }
 }

@@ -51,8 +51,11 @@ export class TraceBuffer {
       operation: String(span.attributes['naftiko.operation.id'] ?? span.name),
       durationMs: span.durationMs,
       status: span.status,
-      timestamp: new Date(span.startTime).toISOString(),
-      spans: [span, ...children],
+      // formatted when someone reads it: most recorded traces are never looked at
+      get timestamp() {
+        return new Date(span.startTime).toISOString();
+      },
+      spans: children.length === 0 ? [span] : [span, ...children],
     };
     this.next = (this.next + 1) % this.size;
     this.used = Math.min(this.used + 1, this.size);

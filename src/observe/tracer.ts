@@ -1,11 +1,12 @@
 /**
  * In-process spans with the reference engine's names and attributes (FEATURES §15): a span per inbound
- * request, per MCP tool, per orchestration step and per upstream call, the current one carried through
- * async code by AsyncLocalStorage. Finished spans go to the listeners (the /traces buffer, an OTLP
- * exporter). Sampling is decided once per trace, at its root, and travels in the propagated flag.
+ * request, per MCP tool, per orchestration step and per upstream call. The parent travels on the
+ * call's signal (CallSignal.span), not in an AsyncLocalStorage: on Node 20 an enabled one adds promise
+ * hooks to every request, which cost more than the spans themselves. Finished spans go to the
+ * listeners (the /traces buffer, an OTLP exporter). Sampling is decided once per trace, at its root, and travels in the propagated flag.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import type { ParentSpan } from '../consume/call-signal.js';
 import { extractContext, injectHeaders, newSpanId, newTraceId, type Propagation } from './trace-context.js';
 
 export type SpanKind = 'SERVER' | 'CLIENT' | 'INTERNAL';
@@ -27,7 +28,7 @@ export interface FinishedSpan {
   readonly root: boolean;
 }
 
-export class Span {
+export class Span implements ParentSpan {
   readonly spanId = newSpanId();
   readonly attributes: Attributes;
   private status: SpanStatus = 'UNSET';
@@ -93,7 +94,6 @@ export interface TracerOptions {
 }
 
 export class Tracer {
-  private readonly storage = new AsyncLocalStorage<Span>();
   private readonly listeners: ((span: FinishedSpan) => void)[] = [];
   readonly propagation: Propagation;
   private readonly sampling: number;
@@ -114,27 +114,17 @@ export class Tracer {
     return new Span(this, newTraceId(), undefined, name, 'SERVER', attributes, Math.random() < this.sampling, true);
   }
 
-  /** A child of the current span, or a new root when there is none. */
-  start(name: string, kind: SpanKind, attributes: Attributes): Span {
-    const parent = this.storage.getStore();
+  /** A child of `parent`, or a new root when there is none. */
+  start(name: string, kind: SpanKind, attributes: Attributes, parent?: ParentSpan): Span {
     if (parent) return new Span(this, parent.traceId, parent.spanId, name, kind, attributes, parent.sampled, false, parent.tracestate);
     return new Span(this, newTraceId(), undefined, name, kind, attributes, Math.random() < this.sampling, true);
   }
 
-  current(): Span | undefined {
-    return this.storage.getStore();
-  }
-
-  /** Runs `fn` with `span` as the current span. */
-  run<T>(span: Span, fn: () => T): T {
-    return this.storage.run(span, fn);
-  }
-
-  /** Runs `fn` in a child span that ends when `fn` settles; a throw marks it ERROR. */
-  async inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-    const span = this.start(name, kind, attributes);
+  /** Runs `fn` in a child span of `parent` that ends when `fn` settles (a throw marks it ERROR); `fn` gets the span to parent its own work. */
+  async inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, parent: ParentSpan | undefined, fn: (span: Span) => Promise<T>): Promise<T> {
+    const span = this.start(name, kind, attributes, parent);
     try {
-      const out = await this.storage.run(span, fn);
+      const out = await fn(span);
       span.succeed();
       return out;
     } catch (e) {

@@ -16,7 +16,8 @@ export interface UpstreamAttemptLine {
 
 export function upstreamLogObserver(write: (line: UpstreamAttemptLine) => void): UpstreamObserver {
   return {
-    attempt(target, requestId) {
+    attempt(target, context) {
+      const requestId = context?.requestId;
       const started = performance.now();
       return {
         done(outcome) {

@@ -10,6 +10,8 @@ import { call, mcpClient, rawRequest, startRecorder, tmpDir, type Recorder, type
 import { ROOT } from './helpers.js';
 import path from 'node:path';
 import { OBSERVED } from './observed-fixture.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 
 const ZERO_PORTS = new Map([['control', 0], ['shop-rest', 0], ['shop-mcp', 0]]);
@@ -113,6 +115,24 @@ describe('control adapter', () => {
     // each upstream request carried its client span as parent, in the same trace
     const sent = upstream.requests.map((r) => String(r.headers.traceparent));
     expect(sent.sort()).toEqual(clients.map((c: { spanId: string }) => `00-${summary.traceId}-${c.spanId}-01`).sort());
+  });
+
+  it('nests an MCP tool call: mcp.request → mcp.tool → http.client, with the tool span sent upstream as parent', async () => {
+    upstream.requests.length = 0;
+    const traceId = 'd'.repeat(32);
+    // the SDK client sends the caller's trace context on its POST, as an instrumented agent would
+    const traced = new Client({ name: 'traced', version: '0.0.0' });
+    await traced.connect(new StreamableHTTPClientTransport(new URL(mcp), { requestInit: { headers: { traceparent: `00-${traceId}-${'e'.repeat(16)}-01` } } }));
+    const result = await traced.callTool({ name: 'get-item', arguments: { id: 'm1' } });
+    await traced.close();
+    expect(result.isError).toBeFalsy();
+    const spans = (await call(`${control}/traces/${traceId}`)).json.spans as { name: string; spanId: string; parentSpanId?: string }[];
+    const tool = spans.find((s) => s.name === 'mcp.tool')!;
+    const request = spans.find((s) => s.name === 'mcp.request' && s.spanId === tool.parentSpanId);
+    expect(request?.parentSpanId).toBe('e'.repeat(16));
+    const client = spans.find((s) => s.name === 'http.client.GET')!;
+    expect(client.parentSpanId).toBe(tool.spanId);
+    expect(upstream.requests.map((r) => String(r.headers.traceparent))).toEqual([`00-${traceId}-${client.spanId}-01`]);
   });
 
   it('continues the caller\'s trace context and marks upstream 5xx as ERROR', async () => {

@@ -41,6 +41,25 @@ describe('log format', () => {
     expect(text).not.toContain('hunter2');
   });
 
+  it('the access line has the keys, order and types of a pino info line, with the path escaped as JSON', async () => {
+    let text = '';
+    const stream = new PassThrough();
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    const runtime = await startRuntime({ files: [dir.write('log-shape.yaml', NO_CONTROL(upstream.url))], ports: new Map([['shop-rest', 0], ['shop-mcp', 0]]), logLevel: 'info', logStream: stream, env: {} });
+    try {
+      await fetch(`${runtime.adapters.find((a) => a.type === 'rest')!.url}/items/a%22b%5Cc%E2%80%A8?x=1`);
+    } finally {
+      await runtime.close();
+    }
+    const line = text.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.msg === 'request');
+    expect(Object.keys(line)).toEqual(['level', 'time', 'pid', 'hostname', 'reqId', 'method', 'url', 'status', 'ms', 'msg']);
+    expect(line).toMatchObject({ level: 30, pid: process.pid, method: 'GET', url: '/items/a%22b%5Cc%E2%80%A8', status: 200 });
+    expect(typeof line.time).toBe('number');
+    expect(Math.abs(line.time - Date.now())).toBeLessThan(60_000);
+    expect(typeof line.ms).toBe('number');
+    expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('writes readable lines with --log-format pretty, never JSON, never the query', async () => {
     const text = await logOf('pretty');
     const line = text.split('\n').find((l) => l.includes('request') && l.includes('fmt-1'))!;

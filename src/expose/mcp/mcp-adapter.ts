@@ -22,7 +22,7 @@ import { serverOptions } from '../logging.js';
 import type { ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
-import { mcpOperation, observeRequests, type RequestObservation } from '../observe-requests.js';
+import { mcpOperation, observeRequests, serverSpanOf, type RequestObservation } from '../observe-requests.js';
 
 export interface McpAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -85,6 +85,8 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     const track = (id: string | number, abort: CallAbort) => {
       // the call's signal carries the request's id to its upstream calls
       abort.requestId = requestId;
+      const span = serverSpanOf(req.raw);
+      if (span) abort.span = span;
       return running.track(caller, id, abort);
     };
     const era = classify(req.body, eraHeaders(req.headers));

@@ -67,7 +67,7 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: Resu
         link?.detach();
       }
     };
-    tools.set(op.name, { definition, run: telemetry?.tracer ? (args, signal, onProgress) => telemetry.inToolSpan(op.name, () => run(args, signal, onProgress)) : run });
+    tools.set(op.name, { definition, run: telemetry?.tracer ? (args, signal, onProgress) => telemetry.inToolSpan(op.name, signal, (s) => run(args, s, onProgress)) : run });
   }
   return tools;
 }
