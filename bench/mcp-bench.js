@@ -32,7 +32,8 @@ export async function startMcpExtras({ upstreamUrl, tmp, nr, timeoutMs = 60_000 
   const oauthFile = path.join(tmp, 'bench-oauth.yaml');
   writeFileSync(bearerFile, withAuth('{ type: bearer, token: "{{BENCH_TOKEN}}" }'));
   writeFileSync(oauthFile, withAuth(`{ type: oauth2, authorizationServerUri: "${issuer}", resource: "${resource}", scopes: [mcp.tools] }`));
-  const nrArgs = (file, mcp) => [file, '--base-uri', `upstream=${upstreamUrl}`, '--port', 'bench-rest=0', '--port', `bench-mcp=${mcp}`, '--log-level', 'warn'];
+  // the level of bench/run.js's own naftiko-run side (the default, info), so the auth rows compare like with like
+  const nrArgs = (file, mcp) => [file, '--base-uri', `upstream=${upstreamUrl}`, '--port', 'bench-rest=0', '--port', `bench-mcp=${mcp}`, '--log-level', 'info'];
   const procs = {
     floor2: startNode(path.join(BENCH_DIR, 'floor-mcp-v2.js'), [String(ports.floor2), upstreamUrl], { name: 'floor-mcp-v2' }),
     issuer: startNode(path.join(BENCH_DIR, 'jwks-issuer.js'), [String(ports.issuer)], { name: 'jwks issuer' }),

@@ -20,7 +20,7 @@ const ROWS = [
   'REST pass-through 100 KB, p99 latency',
   'REST mapped 1 KB, req/s',
   'REST mapped 100 KB, req/s',
-  'REST pass-through 1 KB with --log-level info, req/s',
+  'REST pass-through 1 KB with --log-level warn (no access line), req/s',
   'REST pass-through 1 KB with the control adapter on (metrics + traces), req/s',
   'REST pass-through 1 KB with --workers 2, req/s',
   'MCP tools/call 1 KB, 2025-11-25 client (SDK 1.x), calls/s',
@@ -36,7 +36,7 @@ const ROWS = [
 const SIDES = [
   'floor proxy, pass-through 1 KB',
   'naftiko-run, pass-through 1 KB',
-  'naftiko-run --log-level info, pass-through 1 KB',
+  'naftiko-run --log-level warn, pass-through 1 KB',
   'naftiko-run --control-port (metrics + traces), pass-through 1 KB',
   'naftiko-run --workers 2, pass-through 1 KB',
   'floor proxy, pass-through 100 KB',

@@ -1,12 +1,13 @@
 /**
  * Where the request log goes, and in which form. JSON lines, unless a person watches: on a terminal
  * (or with `--log-format pretty`) each line is made readable by pino-pretty. On the process's stdout or
- * stderr JSON lines are buffered and written asynchronously (pino's SonicBoom: at 4 KiB, every 250 ms,
+ * stderr JSON lines are buffered and written asynchronously (fd-log-buffer.ts: at 64 KiB, every 250 ms,
  * and synchronously at exit), because one synchronous write per request line cost a third of REST
  * pass-through throughput at the default `info` level (BENCHMARKS.md). Any other stream (tests,
  * embedding) is written as it is.
  */
-import pino from 'pino';
+import cluster from 'node:cluster';
+import { FdLogBuffer } from './fd-log-buffer.js';
 
 /** `--log-format`: auto = pretty on a terminal, JSON elsewhere */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -42,16 +43,17 @@ function jsonStream(target: NodeJS.WritableStream): LogStream {
 }
 
 function buffered(fd: number): LogStream {
-  const dest = pino.destination({ dest: fd, sync: false, minLength: 4096 });
+  // workers share the primary's stdout: their writes must not cut each other's lines
+  const out = new FdLogBuffer(fd, { atomicWrites: cluster.isWorker });
+  const timer = setInterval(() => out.flush(), FLUSH_EVERY_MS);
+  timer.unref();
   const flush = () => {
     try {
-      dest.flushSync();
+      out.flushSync();
     } catch {
-      // an EAGAIN on a full pipe, or the fd is gone: what could not be written is lost, the server is not
+      // the descriptor is gone: what could not be written is lost, the server is not
     }
   };
-  const timer = setInterval(() => dest.flush(), FLUSH_EVERY_MS);
-  timer.unref();
   process.once('exit', flush);
-  return { stream: dest as unknown as NodeJS.WritableStream, flush };
+  return { stream: out as unknown as NodeJS.WritableStream, flush };
 }
