@@ -7,10 +7,22 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { percentile } from './lib.js';
 
-export async function connectCallers(url, callers) {
+/**
+ * `era`: '2025' (the SDK 1.x Client: initialize, then calls) or '2026' (the official 2.x client pinned to
+ * 2026-07-28: no initialize, the `_meta` envelope and Mcp-Method/Mcp-Name headers on every call).
+ * `headers`: sent with every request (a bearer token).
+ */
+export async function connectCallers(url, callers, { era = '2025', headers } = {}) {
+  const v2 = era === '2026' ? await import('@modelcontextprotocol/client') : undefined;
   return Promise.all(Array.from({ length: callers }, async (_, i) => {
+    const requestInit = headers ? { headers } : undefined;
+    if (v2) {
+      const client = new v2.Client({ name: `bench-${i}`, version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(new v2.StreamableHTTPClientTransport(new URL(url), requestInit ? { requestInit } : undefined));
+      return client;
+    }
     const client = new Client({ name: `bench-${i}`, version: '1.0.0' }, { capabilities: {} });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), requestInit ? { requestInit } : undefined));
     return client;
   }));
 }

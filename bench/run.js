@@ -8,6 +8,7 @@
  *   node bench/run.js                  full run (≈ 4 minutes), writes BENCHMARKS.md between the markers
  *   node bench/run.js --quick          tiny run (smoke test)
  *   node bench/run.js --out FILE       write the results section into FILE instead of BENCHMARKS.md
+ *   node bench/run.js --only mcp       only the MCP rows (both eras, bearer and OAuth auth); prints, never writes
  *   options: --duration S --rounds N --warmup-requests N --warmup-calls N --connections N
  *            --mcp-callers N --cold-runs N --load-runs N --no-write
  *   node bench/run.js --soak [--minutes 10]   the soak instead (bench/soak.js): 80 % of capacity, errors and RSS drift
@@ -24,8 +25,9 @@ import {
   BENCH_DIR, CLI, HOST, ROOT, cpuMs, documentBuffers, fmt, freePort, joinCrew, joinDocuments, median, peakRssMB, percentile, project, rssMB, sleep,
   startNode, stop, stopAll, waitForPorts,
 } from './lib.js';
-import { closeCallers, connectCallers, mcpLoad } from './mcp-load.js';
+import { closeCallers, mcpLoad } from './mcp-load.js';
 import { generateCapability } from './gen-capability.js';
+import { connectSide, mcpCpuRows, mcpTargetRows, startMcpExtras } from './mcp-bench.js';
 
 if (process.argv.includes('--soak')) {
   // the soak is its own program with its own options
@@ -47,6 +49,7 @@ const { values: opt } = parseArgs({
     'load-runs': { type: 'string' },
     out: { type: 'string' },
     'no-write': { type: 'boolean' },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -68,6 +71,8 @@ const cfg = {
   coldRuns: num(opt['cold-runs'], quick ? 2 : 7),
   loadRuns: num(opt['load-runs'], quick ? 1 : 5),
 };
+if (opt.only !== undefined && opt.only !== 'mcp') throw new Error(`bench: --only takes mcp (got ${opt.only})`);
+const onlyMcp = opt.only === 'mcp';
 for (const [k, v] of Object.entries(cfg)) if (!(v > 0)) throw new Error(`bench: --${k} must be a positive number (got ${v})`);
 /** The tutorial capabilities (step-*.yml) beside the project: ../shared/naftiko/tutorial from the repository root. */
 const TUTORIAL_DIR = path.resolve(ROOT, '..', 'shared', 'naftiko', 'tutorial');
@@ -138,6 +143,9 @@ async function main() {
     const servers = [upstream, floor, floorMcp, nr, nrWarn, nrControl, nrWorkers, nrRateLocal, ...(redis ? [redis, nrRateRedis] : [])];
     servers.forEach(guardExit);
 
+    const extras = await startMcpExtras({ upstreamUrl, tmp, nr: `${`http://${HOST}:${ports.nrMcp}`}/mcp`, timeoutMs: START_MS });
+    extras.sides.nrMcp2026.proc = nr;
+    Object.values(extras.procs).forEach(guardExit);
     const base = (p) => `http://${HOST}:${p}`;
     const rest = (name, proc, port, urlPath) => ({ name, kind: 'rest', proc, url: base(port) + urlPath });
     const sides = {
@@ -161,7 +169,9 @@ async function main() {
       ...(nrRateRedis ? { rateRedisPassSmall: rest('naftiko-run --rate-limit --redis (below the limit), pass-through 1 KB', nrRateRedis, ports.rrRest, '/pass/small') } : {}),
       floorMcp: { name: 'SDK floor server, MCP tools/call 1 KB', kind: 'mcp', proc: floorMcp, url: `${base(ports.floorMcp)}/mcp`, tool: 'get-small' },
       nrMcp: { name: 'naftiko-run, MCP tools/call 1 KB', kind: 'mcp', proc: nr, url: `${base(ports.nrMcp)}/mcp`, tool: 'get-small' },
+      ...extras.sides,
     };
+    const mcpSides = [sides.floorMcp, sides.nrMcp, sides.floorMcp2026, sides.nrMcp2026, sides.nrMcpBearer, sides.nrMcpOauth];
     const groups = [
       [sides.floorPassSmall, sides.nrPassSmall, sides.warnPassSmall, sides.controlPassSmall, sides.workersPassSmall],
       [sides.floorPassLarge, sides.nrPassLarge],
@@ -170,8 +180,9 @@ async function main() {
       [sides.floorJoin, sides.nrJoin],
       [sides.floorPassSmallFwd, sides.nrFwdSmall],
       [sides.nrPassSmallRl, sides.rateLocalPassSmall, ...(sides.rateRedisPassSmall ? [sides.rateRedisPassSmall] : [])],
-      [sides.floorMcp, sides.nrMcp],
-    ];
+      [sides.floorMcp, sides.nrMcp, sides.nrMcpBearer, sides.nrMcpOauth],
+      [sides.floorMcp2026, sides.nrMcp2026],
+    ].filter((g) => !onlyMcp || g.every((side) => side.kind === 'mcp'));
 
     // --- every side answers what it should (the comparison is like for like) ---------------------
     // pass-through and forward: the same bytes; mapped and orchestrated: the same JSON
@@ -189,20 +200,21 @@ async function main() {
       [sides.nrPassSmallRl, docs.small.toString()], [sides.rateLocalPassSmall, docs.small.toString()],
       ...(sides.rateRedisPassSmall ? [[sides.rateRedisPassSmall, docs.small.toString()]] : []),
     ]) {
+      if (onlyMcp) break;
       const res = await fetch(side.url);
       const text = await res.text();
       const same = asJson ? sameJson(text, expect) : text === expect;
       if (res.status !== 200 || !same) throw new Error(`bench: ${side.name} (${side.url}) answered ${res.status} with an unexpected body: ${text.slice(0, 200)}`);
     }
-    for (const side of [sides.floorMcp, sides.nrMcp]) {
-      side.clients = await connectCallers(side.url, cfg.mcpCallers);
+    for (const side of mcpSides) {
+      await connectSide(side, cfg.mcpCallers);
       const r = await side.clients[0].callTool({ name: side.tool, arguments: {} });
       if (r.isError || r.content?.[0]?.text !== docs.small.toString()) throw new Error(`bench: ${side.name} tools/call answered unexpectedly: ${JSON.stringify(r).slice(0, 300)}`);
       side.expectText = docs.small.toString();
     }
 
     // --- load: warm-up, then alternated rounds ---------------------------------------------------
-    const results = new Map(Object.values(sides).map((s) => [s, []]));
+    const results = new Map(groups.flat().map((s) => [s, []]));
     const runSide = async (side, seconds, warmup = false) => {
       if (crashed) throw crashed;
       // a --workers side's CPU is its primary's and its workers'
@@ -242,14 +254,19 @@ async function main() {
       rss.push(rssMB(nr.pid));
       log(`bench: after round ${round + 1}: naftiko-run RSS ${fmt.mb(rss.at(-1))} (median during the round ${fmt.mb(median(samples))})`);
     }
-    for (const side of [sides.floorMcp, sides.nrMcp]) await closeCallers(side.clients);
+    for (const side of mcpSides) await closeCallers(side.clients);
+    const jwks = await extras.issuerStats();
     const infoLogBytes = statSync(infoLog).size;
     const rssPeak = peakRssMB(nr.pid);
     const rssFloors = { proxy: rssMB(floor.pid), mcp: rssMB(floorMcp.pid) };
     const loadAfter = os.loadavg()[0];
 
     shuttingDown = true;
-    await Promise.all(servers.map((c) => stop(c)));
+    await Promise.all([...servers, ...Object.values(extras.procs)].map((c) => stop(c)));
+    if (onlyMcp) {
+      process.stdout.write(mcpReport({ sides, results, loadBefore, loadAfter, jwks, elapsed: (performance.now() - started) / 1000 }) + '\n');
+      return;
+    }
 
     // --- cold start and the 1,000-operation load ----------------------------------------------------
     log('bench: cold start, capabilities/bulksync.yaml');
@@ -470,7 +487,7 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     ratioRow('REST pass-through 1 KB with --log-level warn (no access line), req/s (no target)', sides.warnPassSmall, sides.floorPassSmall, 'floor proxy', `— (the default is ${fmt.x(rps(sides.nrPassSmall) / rps(sides.warnPassSmall))} of it)`),
     ratioRow('REST pass-through 1 KB with the control adapter on (metrics + traces), req/s', sides.controlPassSmall, sides.warnPassSmall, 'naftiko-run at warn without it', '≥ 0.90×', 0.9),
     ratioRow(`REST pass-through 1 KB with --workers 2, req/s (the load generator took ${(m(sides.workersPassSmall, 'generatorCpuShare') * 100).toFixed(0)} % of a core)`, sides.workersPassSmall, sides.warnPassSmall, 'one process at warn', '≥ 1.5×', 1.5),
-    ratioRow('MCP tools/call 1 KB, calls/s', sides.nrMcp, sides.floorMcp, 'SDK floor server', '≥ 0.90×', 0.9),
+    ...mcpTargetRows(sides, ratioRow),
     ratioRow('REST orchestrated (2 concurrent calls + lookup), req/s', sides.nrJoin, sides.floorJoin, 'join floor', '≥ 0.90×', 0.9),
     cpuTargetRow('REST orchestrated (2 concurrent calls + lookup), server CPU per request', sides.nrJoin, sides.floorJoin, 'join floor', 1.15),
     ratioRow('REST forward 1 KB (/fwd/small), req/s', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small', '≥ 0.95×', 0.95),
@@ -502,6 +519,7 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     cpuRow('REST pass-through 1 KB, control adapter on (warn)', sides.controlPassSmall, sides.warnPassSmall, 'naftiko-run at warn without it'),
     cpuRow('REST pass-through 1 KB, --workers 2 (primary + workers, warn)', sides.workersPassSmall, sides.warnPassSmall, 'one process at warn'),
     cpuRow('MCP tools/call 1 KB', sides.nrMcp, sides.floorMcp, 'SDK floor server'),
+    ...mcpCpuRows(sides, cpuRow),
     cpuRow('REST orchestrated, 2 concurrent calls + lookup', sides.nrJoin, sides.floorJoin, 'join floor'),
     cpuRow('REST forward 1 KB', sides.nrFwdSmall, sides.floorPassSmallFwd, 'floor proxy /pass/small'),
     cpuRow('REST pass-through 1 KB, rate limit (local store)', sides.rateLocalPassSmall, sides.nrPassSmallRl, 'naftiko-run at warn without it'),
@@ -543,6 +561,36 @@ function report({ sides, results, rss, rssSamples, rssIdle, rssPeak, rssFloors, 
     `Cold start runs (ms, spawn → both ports accepting / → first MCP initialize answered): ${cold.map((c) => `${c.accepting.toFixed(1)} / ${c.firstMcp.toFixed(1)}`).join(', ')}. Generated capability: ${(genBytes / 1024).toFixed(0)} KB, ${loads[0]?.consumed} consumed operations, ${loads[0]?.exposed} exposed operations and tools. The default (info-level) server wrote ${(infoLogBytes / 1024).toFixed(0)} KB of log to a file.`,
   ];
   return lines.join('\n');
+}
+
+/** `--only mcp`: the MCP rows, their CPU per call and every MCP side, as the full report writes them. */
+function mcpReport({ sides, results, loadBefore, loadAfter, jwks, elapsed }) {
+  const m = (side, k) => median(results.get(side).map((r) => r[k]));
+  const bad = (s) => results.get(s).reduce((n, r) => n + (r.errors ?? 0) + (r.mismatches ?? 0), 0);
+  const verdict = (ok, ...s) => (s.some((x) => bad(x) > 0) ? 'invalid (errors)' : ok ? '**met**' : '**not met**');
+  const ratioRow = (label, a, b, ref, target, min) => {
+    const ratio = m(a, 'rps') / m(b, 'rps');
+    return [label, fmt.int(m(a, 'rps')), `${fmt.int(m(b, 'rps'))} (${ref})`, fmt.x(ratio), target, verdict(ratio >= min, a, b)];
+  };
+  const cpuRow = (label, a, b, ref) => {
+    const ratios = results.get(a).map((r, i) => r.cpuUs / results.get(b)[i].cpuUs);
+    return [label, fmt.us(m(a, 'cpuUs')), `${fmt.us(m(b, 'cpuUs'))} (${ref})`, fmt.x(m(a, 'cpuUs') / m(b, 'cpuUs')), `${fmt.x(Math.min(...ratios))} – ${fmt.x(Math.max(...ratios))}`];
+  };
+  return [
+    `Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} with \`${command}\` (${elapsed.toFixed(0)} s): ${cfg.rounds} alternated rounds × ${cfg.duration} s per side, ${cfg.mcpCallers} MCP callers; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; the OAuth side's issuer served its JWKS ${jwks.jwksFetches} time(s).`,
+    '',
+    '| Measure | naftiko-run | Reference | Ratio | Target | Result |',
+    '|---|--:|--:|--:|:-:|:-:|',
+    ...mcpTargetRows(sides, ratioRow).map((r) => `| ${r.join(' | ')} |`),
+    '',
+    '| Server CPU per call | naftiko-run | Reference | Ratio (median) | Range over rounds |',
+    '|---|--:|--:|--:|--:|',
+    ...[cpuRow('MCP tools/call 1 KB, 2025-11-25 client', sides.nrMcp, sides.floorMcp, 'SDK 1.x floor server'), ...mcpCpuRows(sides, cpuRow)].map((r) => `| ${r.join(' | ')} |`),
+    '',
+    '| Side | calls/s | per round | p50 | p99 | server CPU/call | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...[...results.keys()].map((s) => `| ${[s.name, fmt.int(m(s, 'rps')), results.get(s).map((r) => fmt.int(r.rps)).join(' / '), fmt.ms(m(s, 'p50')), fmt.ms(m(s, 'p99')), fmt.us(m(s, 'cpuUs')), String(bad(s))].join(' | ')} |`),
+  ].join('\n');
 }
 
 function readVersion() {

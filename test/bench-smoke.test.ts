@@ -23,7 +23,10 @@ const ROWS = [
   'REST pass-through 1 KB with --log-level warn (no access line), req/s',
   'REST pass-through 1 KB with the control adapter on (metrics + traces), req/s',
   'REST pass-through 1 KB with --workers 2, req/s',
-  'MCP tools/call 1 KB, calls/s',
+  'MCP tools/call 1 KB, 2025-11-25 client (SDK 1.x), calls/s',
+  'MCP tools/call 1 KB, 2026-07-28 client (SDK 2.x), calls/s',
+  'MCP tools/call 1 KB with bearer auth on, calls/s',
+  'MCP tools/call 1 KB with OAuth JWT validation (cached JWKS), calls/s',
   'REST pass-through 1 KB with a rate limit (local store, below the limit), req/s',
   'REST pass-through 1 KB with a rate limit shared through Redis',
   'Cold start, bulksync.yaml',
@@ -47,6 +50,10 @@ const SIDES = [
   'naftiko-run --rate-limit (local store, below the limit), pass-through 1 KB',
   'SDK floor server, MCP tools/call 1 KB',
   'naftiko-run, MCP tools/call 1 KB',
+  'SDK 2.x floor server, MCP tools/call 1 KB, 2026-07-28 client',
+  'naftiko-run, MCP tools/call 1 KB, 2026-07-28 client',
+  'naftiko-run, MCP tools/call 1 KB, bearer auth',
+  'naftiko-run, MCP tools/call 1 KB, OAuth JWT (cached JWKS)',
 ];
 
 /** pids of live processes whose environment carries `tag` (Linux /proc; empty elsewhere). */

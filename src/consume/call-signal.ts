@@ -17,6 +17,8 @@ export interface CallSignal {
   readonly requestId?: string;
   /** …when the caller asked for progress (an MCP progress token), where each finished step is reported… */
   readonly onProgress?: ProgressListener;
+  /** …when the caller asked for log messages (MCP logging), where each upstream step is told… */
+  readonly onLog?: LogListener;
   /** …and, when tracing, the span the call's work belongs to (the inbound request's, a tool's, a step's) */
   readonly span?: ParentSpan;
 }
@@ -32,10 +34,16 @@ export interface ParentSpan {
 /** `done` of `total` orchestration steps have finished; `message` says which */
 export type ProgressListener = (done: number, total: number, message: string) => void;
 
+/** RFC 5424 severities, as MCP logging names them (the ones naftiko-run emits) */
+export type LogSeverity = 'debug' | 'info' | 'warning' | 'error';
+/** one log message about the call: `logger` names the tool or step, `data` is JSON */
+export type LogListener = (level: LogSeverity, logger: string, data: unknown) => void;
+
 export class CallAbort implements CallSignal {
   aborted = false;
   requestId?: string;
   onProgress?: ProgressListener;
+  onLog?: LogListener;
   span?: ParentSpan;
   reason: unknown = undefined;
   private listeners: (() => void)[] | undefined;
@@ -75,6 +83,7 @@ export function childAbort(parent: CallSignal | undefined): { child: CallAbort; 
   if (!parent) return { child, detach: () => {} };
   if (parent.requestId !== undefined) child.requestId = parent.requestId;
   if (parent.onProgress) child.onProgress = parent.onProgress;
+  if (parent.onLog) child.onLog = parent.onLog;
   if (parent.span) child.span = parent.span;
   if (parent.aborted) {
     child.abort(parent.reason);

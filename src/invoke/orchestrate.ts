@@ -5,6 +5,7 @@
  * own status and body, and no step after it is sent.
  */
 import { Readable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
 import type { BoundVariable, CallStep, ConsumedApi, ConsumedOutputParameter, ScriptStep, Step, StepsHandler } from '../spec/model.js';
 import { compileJsonPath } from '../spec/json-path.js';
 import { compileOutput, coerceScalar } from '../consume/shape.js';
@@ -16,7 +17,7 @@ import { compileExpr, type Evaluator, type RunScope } from './evaluate.js';
 import { runLookup } from './lookup.js';
 import { ScriptError, type ScriptRunner } from './script-runner.js';
 import type { BoundInvocation, InvokeResult } from './invoker.js';
-import { childAbort, type CallSignal } from '../consume/call-signal.js';
+import { childAbort, type CallSignal, type LogListener } from '../consume/call-signal.js';
 
 export interface OrchestrationDeps extends Omit<CallDeps, 'baseUriOverride'> {
   readonly apis: ReadonlyMap<string, ConsumedApi>;
@@ -167,6 +168,29 @@ function compileStep(step: Step, deps: OrchestrationDeps, variables: ReadonlyMap
 }
 
 function runStep(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps, position: number): Promise<Outcome> {
+  const log = signal?.onLog;
+  return log ? runStepLogged(c, scope, signal, deps, position, log) : runStepObserved(c, scope, signal, deps, position);
+}
+
+/** The step told to the caller's MCP log (`logging/setLevel`, or a 2026-07-28 request's `logLevel`): started, then done or failed. */
+async function runStepLogged(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps, position: number, log: LogListener): Promise<Outcome> {
+  const name = c.kind === 'lookup' ? c.name : c.step.name;
+  const about = c.kind === 'call' ? { step: name, call: c.step.operation.ref } : { step: name, kind: c.kind };
+  log('debug', `step ${name}`, { ...about, event: 'started' });
+  const t0 = performance.now();
+  try {
+    const o = await runStepObserved(c, scope, signal, deps, position);
+    const ms = Math.round(performance.now() - t0);
+    if (o.ok) log('info', `step ${name}`, { ...about, event: 'done', ...(o.answer ? { status: o.answer.status } : {}), ms });
+    else log('error', `step ${name}`, { ...about, event: 'failed', ms, ...(o.failure instanceof InvokeError ? { code: o.failure.code, detail: o.failure.detail } : { status: o.failure.status }) });
+    return o;
+  } catch (e) {
+    log('error', `step ${name}`, { ...about, event: 'failed', ms: Math.round(performance.now() - t0) });
+    throw e;
+  }
+}
+
+function runStepObserved(c: CompiledStep, scope: RunScope, signal: CallSignal | undefined, deps: OrchestrationDeps, position: number): Promise<Outcome> {
   if (!deps.stepObserver) return runStepUnobserved(c, scope, signal, deps);
   const about = c.kind === 'call'
     ? { kind: c.kind, index: position, name: c.step.name, namespace: c.step.operation.namespace, detail: c.step.operation.ref }

@@ -6,7 +6,7 @@
 
 export type Labels = Readonly<Record<string, string | number>>;
 
-interface Series<T> {
+export interface Series<T> {
   readonly labels: Labels;
   value: T;
 }
@@ -15,7 +15,8 @@ abstract class Metric<T> {
   protected readonly series = new Map<string, Series<T>>();
   constructor(readonly name: string, readonly help: string, readonly type: 'counter' | 'gauge' | 'histogram') {}
 
-  protected at(labels: Labels): Series<T> {
+  /** The series of `labels`, made on first use: a caller that records the same labels often keeps it (no key built per record). */
+  at(labels: Labels): Series<T> {
     const key = labelKey(labels);
     let s = this.series.get(key);
     if (!s) {
@@ -55,7 +56,7 @@ export class UpDownCounter extends Counter {
   }
 }
 
-interface HistogramValue {
+export interface HistogramValue {
   readonly buckets: Float64Array;
   sum: number;
   count: number;
@@ -72,7 +73,11 @@ export class Histogram extends Metric<HistogramValue> {
     return { buckets: new Float64Array(this.bounds.length), sum: 0, count: 0 };
   }
   observe(labels: Labels, value: number): void {
-    const s = this.at(labels).value;
+    this.record(this.at(labels), value);
+  }
+  /** `observe` on a series obtained from `at` */
+  record(series: Series<HistogramValue>, value: number): void {
+    const s = series.value;
     s.sum += value;
     s.count++;
     // buckets are stored non-cumulative and summed when rendered

@@ -5,10 +5,10 @@
  * and invoke/; the adapters report inbound requests. Created only when observability is on.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { AttemptTarget, AttemptWatch, UpstreamObserver, UpstreamState } from '../consume/pools.js';
+import type { AttemptOutcome, AttemptTarget, AttemptWatch, UpstreamObserver, UpstreamState } from '../consume/pools.js';
 import type { StepObserver } from '../invoke/orchestrate.js';
-import { MetricsRegistry, type Labels } from './metrics.js';
-import { Tracer, type Span } from './tracer.js';
+import { MetricsRegistry, type HistogramValue, type Labels, type Series } from './metrics.js';
+import { Tracer, type Attributes, type Span } from './tracer.js';
 import { childAbort, type CallSignal } from '../consume/call-signal.js';
 import { TraceBuffer } from './trace-buffer.js';
 import type { Propagation } from './trace-context.js';
@@ -24,6 +24,13 @@ export interface TelemetryOptions {
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
+/** The series one kind of answer records into, found by one string key instead of a label key per metric. */
+interface AnswerSeries {
+  readonly total: Series<number>;
+  readonly duration: Series<HistogramValue>;
+  readonly errors?: Series<number>;
+}
+
 export class Telemetry implements UpstreamObserver, StepObserver {
   readonly registry = new MetricsRegistry();
   readonly tracer: Tracer | undefined;
@@ -31,6 +38,9 @@ export class Telemetry implements UpstreamObserver, StepObserver {
   readonly metricsEnabled: boolean;
   private readonly upstreamSources: (() => readonly UpstreamState[])[] = [];
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  private readonly requestSeries = new Map<string, AnswerSeries>();
+  private readonly clientSeries = new Map<string, AnswerSeries>();
+  private readonly inFlightSeries = new Map<string, Series<number>>();
 
   private readonly requestTotal = this.registry.counter('naftiko.request.total', 'Inbound requests by adapter, operation and status');
   private readonly requestDuration = this.registry.histogram('naftiko.request.duration.seconds', 'Inbound request duration in seconds');
@@ -87,41 +97,65 @@ export class Telemetry implements UpstreamObserver, StepObserver {
   /** One inbound request answered. */
   request(adapter: AdapterKind, operationId: string, status: number, seconds: number): void {
     if (!this.metricsEnabled) return;
-    const labels: Labels = { 'naftiko.adapter.type': adapter, 'naftiko.operation.id': operationId, status };
-    this.requestTotal.add(labels);
-    this.requestDuration.observe(labels, seconds);
-    if (status >= 400) this.requestErrors.add({ ...labels, 'error.type': String(status) });
+    const key = `${adapter}\u0000${operationId}\u0000${status}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      const labels: Labels = { 'naftiko.adapter.type': adapter, 'naftiko.operation.id': operationId, status };
+      series = {
+        total: this.requestTotal.at(labels),
+        duration: this.requestDuration.at(labels),
+        ...(status >= 400 ? { errors: this.requestErrors.at({ ...labels, 'error.type': String(status) }) } : {}),
+      };
+      this.requestSeries.set(key, series);
+    }
+    series.total.value++;
+    this.requestDuration.record(series.duration, seconds);
+    if (series.errors) series.errors.value++;
   }
 
   attempt(target: AttemptTarget, context?: CallSignal): AttemptWatch {
     const started = performance.now();
     const address = target.origin;
-    const inFlight = { 'server.address': address };
-    if (this.metricsEnabled) this.clientInFlight.add(inFlight, 1);
-    const pathOnly = target.path.split('?')[0];
-    const span = this.tracer?.start(`http.client.${target.method}`, 'CLIENT', {
-      'http.request.method': target.method,
-      'url.full': `${target.origin}${pathOnly}`,
-      ...(target.namespace ? { 'naftiko.namespace': target.namespace } : {}),
-    }, context?.span);
-    return {
-      ...(span ? { headers: span.headers() } : {}),
-      done: (outcome) => {
-        const base = { 'http.request.method': target.method, 'server.address': address };
-        const labels: Labels = 'status' in outcome ? { ...base, 'http.response.status_code': outcome.status } : { ...base, 'error.type': 'transport' };
-        if (this.metricsEnabled) {
-          this.clientInFlight.add(inFlight, -1);
-          this.clientTotal.add(labels);
-          this.clientDuration.observe(labels, (performance.now() - started) / 1000);
-        }
-        if (span) {
-          if ('status' in outcome) span.setAttribute('http.response.status_code', outcome.status);
-          else span.setAttribute('error.type', outcome.error);
-          span.setStatus('status' in outcome && outcome.status < 500 ? 'OK' : 'ERROR');
-          span.end();
-        }
-      },
+    let inFlight: Series<number> | undefined;
+    if (this.metricsEnabled) {
+      inFlight = this.inFlightSeries.get(address);
+      if (!inFlight) this.inFlightSeries.set(address, (inFlight = this.clientInFlight.at({ 'server.address': address })));
+      inFlight.value++;
+    }
+    let span: Span | undefined;
+    if (this.tracer) {
+      const q = target.path.indexOf('?');
+      const attributes: Attributes = { 'http.request.method': target.method, 'url.full': target.origin + (q < 0 ? target.path : target.path.slice(0, q)) };
+      if (target.namespace) attributes['naftiko.namespace'] = target.namespace;
+      span = this.tracer.start(`http.client.${target.method}`, 'CLIENT', attributes, context?.span);
+    }
+    const done = (outcome: AttemptOutcome) => {
+      if (inFlight) {
+        inFlight.value--;
+        const series = this.clientAnswer(target.method, address, outcome);
+        series.total.value++;
+        this.clientDuration.record(series.duration, (performance.now() - started) / 1000);
+      }
+      if (span) {
+        if ('status' in outcome) span.setAttribute('http.response.status_code', outcome.status);
+        else span.setAttribute('error.type', outcome.error);
+        span.setStatus('status' in outcome && outcome.status < 500 ? 'OK' : 'ERROR');
+        span.end();
+      }
     };
+    return span ? { headers: span.headers(), done } : { done };
+  }
+
+  private clientAnswer(method: string, address: string, outcome: AttemptOutcome): AnswerSeries {
+    const key = `${method}\u0000${address}\u0000${'status' in outcome ? outcome.status : 'transport'}`;
+    let series = this.clientSeries.get(key);
+    if (!series) {
+      const base = { 'http.request.method': method, 'server.address': address };
+      const labels: Labels = 'status' in outcome ? { ...base, 'http.response.status_code': outcome.status } : { ...base, 'error.type': 'transport' };
+      series = { total: this.clientTotal.at(labels), duration: this.clientDuration.at(labels) };
+      this.clientSeries.set(key, series);
+    }
+    return series;
   }
 
   async step<T>(step: Parameters<StepObserver['step']>[0], signal: CallSignal | undefined, run: (signal: CallSignal | undefined) => Promise<T>): Promise<T> {

@@ -14,6 +14,23 @@ export interface RecordedTrace {
   readonly spans: readonly FinishedSpan[];
 }
 
+/** A trace as kept: its summary fields, and the timestamp formatted only when read (most are never looked at). */
+class Recorded implements RecordedTrace {
+  readonly traceId: string;
+  readonly operation: string;
+  readonly durationMs: number;
+  readonly status: FinishedSpan['status'];
+  constructor(private readonly root: FinishedSpan, readonly spans: readonly FinishedSpan[]) {
+    this.traceId = root.traceId;
+    this.operation = String(root.attributes['naftiko.operation.id'] ?? root.name);
+    this.durationMs = root.durationMs;
+    this.status = root.status;
+  }
+  get timestamp(): string {
+    return new Date(this.root.startTime).toISOString();
+  }
+}
+
 export const DEFAULT_TRACE_BUFFER = 100;
 /** traces whose root has not ended yet; past this the oldest pending one is dropped (a root that never ends cannot grow memory) */
 const MAX_PENDING_TRACES = 10_000;
@@ -46,17 +63,7 @@ export class TraceBuffer {
     }
     const children = this.pending.get(span.traceId) ?? [];
     this.pending.delete(span.traceId);
-    this.ring[this.next] = {
-      traceId: span.traceId,
-      operation: String(span.attributes['naftiko.operation.id'] ?? span.name),
-      durationMs: span.durationMs,
-      status: span.status,
-      // formatted when someone reads it: most recorded traces are never looked at
-      get timestamp() {
-        return new Date(span.startTime).toISOString();
-      },
-      spans: children.length === 0 ? [span] : [span, ...children],
-    };
+    this.ring[this.next] = new Recorded(span, children.length === 0 ? [span] : [span, ...children]);
     this.next = (this.next + 1) % this.size;
     this.used = Math.min(this.used + 1, this.size);
   }

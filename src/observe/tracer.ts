@@ -16,7 +16,8 @@ export type Attributes = Record<string, string | number | boolean>;
 export interface FinishedSpan {
   readonly traceId: string;
   readonly spanId: string;
-  readonly parentSpanId?: string;
+  /** absent (undefined) for a trace's first span */
+  readonly parentSpanId: string | undefined;
   readonly name: string;
   readonly kind: SpanKind;
   /** epoch ms */
@@ -75,7 +76,7 @@ export class Span implements ParentSpan {
     this.tracer.finished({
       traceId: this.traceId,
       spanId: this.spanId,
-      ...(this.parentSpanId ? { parentSpanId: this.parentSpanId } : {}),
+      parentSpanId: this.parentSpanId,
       name: this.name,
       kind: this.kind,
       startTime: this.startTime,

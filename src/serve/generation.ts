@@ -12,6 +12,7 @@ import { placeDocs } from '../expose/rest/openapi/docs-routes.js';
 import { buildMcpApp } from '../expose/mcp/mcp-adapter.js';
 import { compileTools } from '../expose/mcp/tools.js';
 import { compileContent } from '../expose/mcp/content.js';
+import { DEFAULT_PAGE_SIZE } from '../expose/mcp/pagination.js';
 import { buildSkillApp, restOperationLookup } from '../expose/skill/skill-adapter.js';
 import { prepareInboundAuth } from '../expose/inbound-auth.js';
 import { combineObservers, type UpstreamObserver, type UpstreamState } from '../consume/pools.js';
@@ -96,10 +97,10 @@ export async function buildGeneration(loaded: readonly Loaded[], deps: Generatio
         if (adapter.type === 'control') continue;  // one per process, served by the runtime itself
         if (adapter.type === 'mcp' && adapter.transport === 'stdio') {
           if (!withStdio) continue;
-          const { createMcpServer, serveStdio } = await import('../expose/mcp/protocol.js');
-          const server = createMcpServer(adapter, compileTools(adapter, invoker, resultLimits, telemetry), model.info.label ?? adapter.namespace, VERSION, undefined, compileContent(adapter, invoker, resultLimits));
-          await serveStdio(server);
-          stdio.push(server);
+          const { serveStdio } = await import('../expose/mcp/protocol.js');
+          const { compileMethods } = await import('../expose/mcp/methods.js');
+          const methods = compileMethods(adapter, compileTools(adapter, invoker, resultLimits, telemetry), compileContent(adapter, invoker, resultLimits), DEFAULT_PAGE_SIZE);
+          stdio.push(await serveStdio(adapter, methods, model.info.label ?? adapter.namespace, VERSION));
           adapters.push({ type: 'mcp', namespace: adapter.namespace, file, url: 'stdio', routes: mcpContentLines(adapter), tools: adapter.tools.map((t) => t.name) });
           continue;
         }

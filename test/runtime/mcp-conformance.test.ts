@@ -55,10 +55,10 @@ describe('MCP conformance suite', () => {
     expect(run.code, out.slice(-3000)).toBe(0);
     const passed = [...summary.matchAll(/^✓ ([\w-]+): [1-9]\d* passed, 0 failed/gm)].map((m) => m[1]).sort();
     expect(passed).toEqual([
-      'dns-rebinding-protection', 'ping', 'prompts-get-simple', 'prompts-get-with-args', 'prompts-list',
+      'completion-complete', 'dns-rebinding-protection', 'logging-set-level', 'ping', 'prompts-get-simple', 'prompts-get-with-args', 'prompts-list',
       'resources-list', 'resources-read-binary', 'resources-read-text', 'resources-templates-read',
       'server-initialize', 'tools-call-audio', 'tools-call-embedded-resource', 'tools-call-error', 'tools-call-image',
-      'tools-call-simple-text', 'tools-call-with-progress', 'tools-list',
+      'tools-call-simple-text', 'tools-call-with-logging', 'tools-call-with-progress', 'tools-list',
     ]);
     // the scenario count the README gives
     expect(summary).toMatch(/Total: \d+ passed/);

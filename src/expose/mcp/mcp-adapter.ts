@@ -3,6 +3,12 @@
  * transport, so no session state can leak or pile up), tools from the model, calls through the invoker.
  */
 import { RunningCalls, callerOf, cancelledIds } from './cancellation.js';
+import { compileMethods } from './methods.js';
+import { classify, eraHeaders } from './era.js';
+import { serveModern, type ModernServer } from './modern.js';
+import { CallerLogLevels, type LogLevel } from './log-level.js';
+import { DEFAULT_PAGE_SIZE } from './pagination.js';
+import type { CallAbort } from '../../consume/call-signal.js';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { McpAdapter } from '../../spec/model.js';
@@ -63,19 +69,39 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
     done();
   });
   const running = new RunningCalls();
+  const levels = new CallerLogLevels();
+  const methods = compileMethods(adapter, tools, content, options.limits.pageSize ?? DEFAULT_PAGE_SIZE);
+  const modernServer: ModernServer = {
+    methods,
+    serverInfo: { name: options.serverName, version: options.serverVersion },
+    ...(adapter.description ? { instructions: adapter.description } : {}),
+    cacheScope: options.auth ? 'private' : 'public',
+  };
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'POST') acceptJsonAndStream(req.raw);
     const caller = callerOf(req.raw);
     const requestId = req.headers['x-request-id'] as string;
     for (const { id, reason } of cancelledIds(req.body)) running.cancel(caller, id, reason);
-    const { createMcpServer, serveHttpRequest } = await loadProtocol();
-    await serveHttpRequest(createMcpServer(adapter, tools, options.serverName, options.serverVersion, (id, abort) => {
+    const track = (id: string | number, abort: CallAbort) => {
       // the call's signal carries the request's id to its upstream calls
       abort.requestId = requestId;
       const span = serverSpanOf(req.raw);
       if (span) abort.span = span;
       return running.track(caller, id, abort);
-    }, content), req, reply);
+    };
+    const era = classify(req.body, eraHeaders(req.headers));
+    if (era.kind === 'reject') {
+      return reply.code(era.status).header('content-type', 'application/json').send(
+        JSON.stringify({ jsonrpc: '2.0', id: era.id, error: { code: era.code, message: era.message, ...(era.data !== undefined ? { data: era.data } : {}) } }),
+      );
+    }
+    if (era.kind === 'modern') {
+      return serveModern(modernServer, era.message, era.meta, reply, { track, requestId, onError: (err) => req.log.error({ err }, 'internal error') });
+    }
+    const { createMcpServer, serveHttpRequest } = await loadProtocol();
+    const logLevel = levels.get(caller);
+    const scope = { track, setLogLevel: (level: LogLevel) => levels.set(caller, level), ...(logLevel ? { logLevel } : {}) };
+    await serveHttpRequest(createMcpServer(adapter, methods, options.serverName, options.serverVersion, scope), req, reply, streams(req.body, logLevel !== undefined));
   };
   // `/` too: the reference engine serves MCP on any path, and its clients post to the root (FEATURES §1.4)
   for (const url of ['/mcp', '/']) {
@@ -121,3 +147,15 @@ function acceptJsonAndStream(raw: IncomingMessage): void {
   else raw.rawHeaders.push('Accept', value);
 }
 
+
+/**
+ * A 2025-era answer is an event stream when notifications may come before the result: the request
+ * carries a progress token, or the caller set a log level and calls a tool. Otherwise one JSON answer.
+ */
+function streams(body: unknown, logs: boolean): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    const msg = m as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } } | null;
+    return msg?.params?._meta?.progressToken !== undefined || (logs && msg?.method === 'tools/call');
+  });
+}

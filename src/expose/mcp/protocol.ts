@@ -1,18 +1,21 @@
 /**
- * Everything that needs the MCP SDK at run time: the per-request Server, the Streamable HTTP handling
- * and stdio. Loaded by the adapter once it listens (the SDK is the largest part of start-up).
+ * Everything that needs the MCP SDK at run time: the per-request Server for 2025-era requests, the
+ * Streamable HTTP handling and stdio. Loaded by the adapter once it listens (the SDK is the largest
+ * part of start-up). The methods themselves are the adapter's (methods.ts), shared with the
+ * 2026-07-28 dispatcher.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema, CompleteRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema, SetLevelRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpAdapter } from '../../spec/model.js';
-import { INVALID_PARAMS, ProtocolError, type ToolEntry } from './tools.js';
-import { childAbort, type CallAbort } from '../../consume/call-signal.js';
-import type { McpContent } from './content.js';
-import { contentCapabilities, registerContent } from './register-content.js';
+import { callContext, type CallContext, type McpMethods } from './methods.js';
+import type { LogLevel } from './log-level.js';
 
 /**
  * Without this, every `new Server()` builds its own Ajv instance (a fifth of the CPU of a call, and most
@@ -20,50 +23,60 @@ import { contentCapabilities, registerContent } from './register-content.js';
  */
 const sharedValidator = new AjvJsonSchemaValidator();
 
-/** tools/list answers, computed once per tool table. */
-const definitions = new WeakMap<Map<string, ToolEntry>, Tool[]>();
+const SCHEMAS = {
+  'tools/list': ListToolsRequestSchema,
+  'tools/call': CallToolRequestSchema,
+  'logging/setLevel': SetLevelRequestSchema,
+  'resources/list': ListResourcesRequestSchema,
+  'resources/templates/list': ListResourceTemplatesRequestSchema,
+  'resources/read': ReadResourceRequestSchema,
+  'prompts/list': ListPromptsRequestSchema,
+  'prompts/get': GetPromptRequestSchema,
+  'completion/complete': CompleteRequestSchema,
+} as const;
 
-/** `track`: records a running tool call under its JSON-RPC id, so a later `notifications/cancelled` can abort it */
-export type TrackCall = (id: string | number, abort: CallAbort) => () => void;
+/** What a 2025-era server knows of its caller: read at each request (stdio: the connection's level). */
+export interface LegacyScope {
+  readonly track?: CallContext['track'];
+  readonly logLevel?: LogLevel;
+  readonly setLogLevel?: (level: LogLevel) => void;
+}
 
-export function createMcpServer(adapter: McpAdapter, tools: Map<string, ToolEntry>, name: string, version: string, track?: TrackCall, content: McpContent = {}): Server {
+export function createMcpServer(adapter: McpAdapter, methods: McpMethods, name: string, version: string, scope: LegacyScope = {}): Server {
   const server = new Server(
     { name, version },
     {
-      capabilities: { tools: { listChanged: false }, ...contentCapabilities(content) },
+      capabilities: methods.capabilities,
       jsonSchemaValidator: sharedValidator,
       ...(adapter.description ? { instructions: adapter.description } : {}),
     },
   );
-  let list = definitions.get(tools);
-  if (!list) definitions.set(tools, (list = [...tools.values()].map((t) => t.definition)));
-  const result = { tools: list };
-  server.setRequestHandler(ListToolsRequestSchema, async () => result);
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
-    const tool = tools.get(req.params.name);
-    if (!tool) throw new ProtocolError(INVALID_PARAMS, `Unknown tool: ${req.params.name} (tools: ${[...tools.keys()].join(', ')})`);
-    // aborted when the client cancels the request or its connection closes (probe F8)
-    const token = req.params._meta?.progressToken;
-    const onProgress = token === undefined ? undefined : (progress: number, total: number, message: string) =>
-      void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, total, message } }).catch(() => {});
-    if (!track) return tool.run(req.params.arguments ?? {}, extra.signal, onProgress);
-    const link = childAbort(extra.signal);
-    const untrack = track(extra.requestId, link.child);
-    try {
-      return await tool.run(req.params.arguments ?? {}, link.child, onProgress);
-    } finally {
-      untrack();
-      link.detach();
-    }
-  });
-  registerContent(server, content);
+  for (const [method, handler] of methods.handlers) {
+    const schema = SCHEMAS[method as keyof typeof SCHEMAS];
+    if (!schema) continue;
+    server.setRequestHandler(schema, async (req, extra) => {
+      const params = (req.params ?? {}) as Record<string, unknown>;
+      const ctx = callContext({
+        signal: extra.signal,
+        requestId: extra.requestId,
+        progressToken: (params._meta as { progressToken?: unknown } | undefined)?.progressToken,
+        ...(scope.logLevel ? { logLevel: scope.logLevel } : {}),
+        notify: (n) => void extra.sendNotification(n as never).catch(() => {}),
+        ...(scope.track ? { track: scope.track } : {}),
+        ...(scope.setLogLevel ? { setLogLevel: scope.setLogLevel } : {}),
+      });
+      return handler(params, ctx) as never;
+    });
+  }
   return server;
 }
 
-/** Serves one Streamable HTTP request (stateless: a fresh server and transport, closed with the response). */
-export async function serveHttpRequest(server: Server, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  // one JSON answer, unless the client asked for progress: then an event stream carries it before the result
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
+/**
+ * Serves one Streamable HTTP request (stateless: a fresh server and transport, closed with the response).
+ * `stream`: answer as an event stream, so notifications (progress, log messages) can precede the result.
+ */
+export async function serveHttpRequest(server: Server, req: FastifyRequest, reply: FastifyReply, stream: boolean): Promise<void> {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !stream });
   reply.hijack();
   reply.raw.on('close', () => {
     void transport.close();
@@ -73,12 +86,10 @@ export async function serveHttpRequest(server: Server, req: FastifyRequest, repl
   await transport.handleRequest(req.raw, reply.raw, req.body);
 }
 
-function asksForProgress(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
-}
-
-/** Serves an adapter with `transport: stdio` on this process's stdin/stdout. */
-export async function serveStdio(server: Server): Promise<void> {
+/** Serves an adapter with `transport: stdio` on this process's stdin/stdout (one connection: its level is kept). */
+export async function serveStdio(adapter: McpAdapter, methods: McpMethods, name: string, version: string): Promise<Server> {
+  const scope: { logLevel?: LogLevel; setLogLevel: (l: LogLevel) => void } = { setLogLevel: (l) => { scope.logLevel = l; } };
+  const server = createMcpServer(adapter, methods, name, version, scope);
   await server.connect(new StdioServerTransport());
+  return server;
 }

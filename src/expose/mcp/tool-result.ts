@@ -15,6 +15,8 @@ export interface ResultLimits {
   readonly hideUpstream?: boolean;
   /** `--mcp-tool-timeout`: past it a call is cancelled and answered as a tool error */
   readonly toolTimeoutMs?: number;
+  /** the most items one `resources/list` page holds (default 100) */
+  readonly pageSize?: number;
 }
 
 /**

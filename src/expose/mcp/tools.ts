@@ -11,6 +11,7 @@ import { toolDefinition } from './tool-schema.js';
 import { errorResult, toolResult, type ResultLimits } from './tool-result.js';
 import { childAbort, type CallSignal, type ProgressListener } from '../../consume/call-signal.js';
 import type { Telemetry } from '../../observe/telemetry.js';
+import { performance } from 'node:perf_hooks';
 
 /** JSON-RPC "Invalid params" (ErrorCode.InvalidParams in the SDK). */
 export const INVALID_PARAMS = -32602;
@@ -46,9 +47,15 @@ export function compileTools(adapter: McpAdapter, invoker: Invoker, limits: Resu
         timedOut = true;
         link.child.abort();
       }, limits.toolTimeoutMs);
+      const log = signal?.onLog;
+      const t0 = log ? performance.now() : 0;
+      log?.('debug', `tool ${op.name}`, { tool: op.name, event: 'started' });
       try {
-        return await answer(inputs, link?.child ?? signal);
+        const result = await answer(inputs, link?.child ?? signal);
+        log?.(result.isError ? 'error' : 'info', `tool ${op.name}`, { tool: op.name, event: result.isError ? 'failed' : 'done', ms: Math.round(performance.now() - t0) });
+        return result;
       } catch (e) {
+        log?.('error', `tool ${op.name}`, { tool: op.name, event: timedOut ? 'timed out' : 'failed', ms: Math.round(performance.now() - t0), ...(e instanceof InvokeError ? { code: e.code } : {}) });
         if (timedOut) return errorResult(toolTimeout(op.name, limits.toolTimeoutMs!), limits.hideUpstream);
         if (e instanceof InvokeError) {
           if (e.code === 'NR_ERR_BAD_INPUT') throw invalidParams(op.name, e);
