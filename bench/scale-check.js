@@ -2,7 +2,7 @@
  * npm run scale-check: three naftiko-run replicas behind nginx (round-robin, no affinity) sharing one
  * Redis, all on 127.0.0.1 free ports with configuration generated into a temp dir. It
  *   1. drives REST and MCP traffic (an MCP SDK 1.x Client, 2025-11-25, and raw JSON-RPC POSTs of the
- *      2025-11-25 and 2025-06-18 revisions, no session) through
+ *      2025-11-25, 2025-06-18 and 2026-07-28 revisions, no session) through
  *      nginx, SIGKILLs one replica mid-run and restarts it, and counts failed requests before, in
  *      flight at the kill, while it is down, and after it is back;
  *   2. checks that one shared rate limit holds across the three replicas within ±5 %;
@@ -180,20 +180,27 @@ async function startReplica(i, ports, upstreamUrl, redisUrl) {
 const agent = new Agent({ connections: 256, keepAliveTimeout: 10_000, pipelining: 1 });
 
 /** MCP protocol versions the raw calls alternate between (no initialize, no session: each call stands alone) */
-const MCP_VERSIONS = ['2025-11-25', '2025-06-18'];
+const MCP_VERSIONS = ['2025-11-25', '2025-06-18', '2026-07-28'];
+/** 2026-07-28: no initialize; each request carries its envelope in _meta and names itself in headers */
+const ENVELOPE_2026 = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'scale-check', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 let mcpCalls = 0;
 
-/** One REST GET or one raw JSON-RPC tools/call (2025-11-25 or 2025-06-18, no session): {start, end, ok, status}. */
+/** One REST GET or one raw JSON-RPC tools/call (2025-11-25, 2025-06-18 or 2026-07-28, no session): {start, end, ok, status}. */
 async function once(kind, base) {
   const start = performance.now();
   try {
     let res;
     if (kind === 'rest') res = await request(`${base}/pass/small`, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
     else {
+      const version = MCP_VERSIONS[mcpCalls++ % MCP_VERSIONS.length];
+      const modern = version === '2026-07-28';
       res = await request(`${base}/mcp`, {
         dispatcher: agent, method: 'POST', headersTimeout: 10_000, bodyTimeout: 10_000,
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MCP_VERSIONS[mcpCalls++ % MCP_VERSIONS.length] },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'small', arguments: {} } }),
+        headers: {
+          'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': version,
+          ...(modern ? { 'mcp-method': 'tools/call', 'mcp-name': 'small' } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'small', arguments: {}, ...(modern ? { _meta: ENVELOPE_2026 } : {}) } }),
       });
     }
     const text = await res.body.text();
@@ -300,7 +307,7 @@ try {
   const phase = (s) => (s.end < killTime ? 'before' : s.start < killTime ? 'in flight at the kill' : s.start < backTime ? 'while it was down' : 'after it was back');
   const phases = ['before', 'in flight at the kill', 'while it was down', 'after it was back'];
   line('');
-  line(`1. ${DURATION_S} s of traffic through nginx (${restCallers} REST + ${mcpCallers} MCP callers, MCP ${MCP_VERSIONS.join(' and ')} alternately); replica 2 SIGKILLed at ${((killTime - t0) / 1000).toFixed(1)} s, restarted at ${((restartTime - t0) / 1000).toFixed(1)} s, listening again at ${((backTime - t0) / 1000).toFixed(1)} s`);
+  line(`1. ${DURATION_S} s of traffic through nginx (${restCallers} REST + ${mcpCallers} MCP callers, MCP ${MCP_VERSIONS.join(', ')} in turn); replica 2 SIGKILLed at ${((killTime - t0) / 1000).toFixed(1)} s, restarted at ${((restartTime - t0) / 1000).toFixed(1)} s, listening again at ${((backTime - t0) / 1000).toFixed(1)} s`);
   line('| phase | REST requests | REST failed | MCP calls | MCP failed |');
   line('|---|---|---|---|---|');
   for (const p of phases) {
