@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * A/B of two naftiko-run builds (or configurations) on the bench capability: both servers run at once
- * against one upstream, and autocannon drives them in alternation (A B | B A | …) with a fixed number of
- * requests per run, so drift on a shared machine falls on both. Reports median req/s and server CPU per
+ * against one upstream, and autocannon drives them in alternation (A B | B A | …) for a fixed time per
+ * run, so drift on a shared machine falls on both. (A fixed request count would end each run on
+ * autocannon's one-second tick, which makes req/s meaningless.) Reports median req/s and server CPU per
  * request (user + system from /proc, every thread) of each side, and B over A.
  *
  *   node bench/ab.js --a-cli /path/to/old/dist/cli.js [--b-cli dist/cli.js] [--path /pass/small]
- *                    [--a-args="--log-level warn"] [--b-args="--log-level info"] [--b-node-args=--max-semi-space-size=4] [--floor]
- *                    [--rounds 8] [--requests 20000] [--connections 32]
+ *                    [--a-args="--log-level warn"] [--b-args="--log-level info"] [--b-node-args=--max-semi-space-size=4]
+ *                    [--b-env="NAME=value …"] [--floor]
+ *                    [--rounds 8] [--seconds 3] [--connections 32]
  *
  * `--floor` adds the hand-written floor proxy as a third side. Nothing is written; the table goes to stdout.
  */
@@ -25,16 +27,18 @@ const { values: opt } = parseArgs({
     'b-args': { type: 'string' },
     'a-node-args': { type: 'string' },
     'b-node-args': { type: 'string' },
+    'a-env': { type: 'string' },
+    'b-env': { type: 'string' },
     path: { type: 'string' },
     floor: { type: 'boolean' },
     rounds: { type: 'string' },
-    requests: { type: 'string' },
+    seconds: { type: 'string' },
     connections: { type: 'string' },
   },
 });
 const urlPath = opt.path ?? '/pass/small';
 const rounds = Number(opt.rounds ?? 8);
-const requests = Number(opt.requests ?? 20_000);
+const seconds = Number(opt.seconds ?? 3);
 const connections = Number(opt.connections ?? 32);
 const words = (s) => (s ? s.split(/\s+/).filter(Boolean) : []);
 
@@ -42,14 +46,15 @@ const upPort = await freePort();
 const upstream = startNode(path.join(BENCH_DIR, 'upstream.js'), [String(upPort)], { name: 'upstream' });
 const capability = path.join(BENCH_DIR, 'bench-capability.yaml');
 const sides = [];
-async function naftiko(name, cli, extra, execArgv) {
+const envOf = (s) => Object.fromEntries(words(s).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+async function naftiko(name, cli, extra, execArgv, env) {
   const rest = await freePort();
   const mcp = await freePort();
-  const proc = startNode(path.resolve(cli), [capability, '--base-uri', `upstream=http://${HOST}:${upPort}`, '--port', `bench-rest=${rest}`, '--port', `bench-mcp=${mcp}`, '--log-level', 'warn', ...extra], { name, execArgv });
+  const proc = startNode(path.resolve(cli), [capability, '--base-uri', `upstream=http://${HOST}:${upPort}`, '--port', `bench-rest=${rest}`, '--port', `bench-mcp=${mcp}`, '--log-level', 'warn', ...extra], { name, execArgv, env });
   sides.push({ name, proc, port: rest, ports: [rest, mcp] });
 }
-await naftiko('A', opt['a-cli'] ?? CLI, words(opt['a-args']), words(opt['a-node-args']));
-await naftiko('B', opt['b-cli'] ?? CLI, words(opt['b-args']), words(opt['b-node-args']));
+await naftiko('A', opt['a-cli'] ?? CLI, words(opt['a-args']), words(opt['a-node-args']), envOf(opt['a-env']));
+await naftiko('B', opt['b-cli'] ?? CLI, words(opt['b-args']), words(opt['b-node-args']), envOf(opt['b-env']));
 if (opt.floor) {
   const port = await freePort();
   const proc = startNode(path.join(BENCH_DIR, 'floor-proxy.js'), [String(port), `http://${HOST}:${upPort}`], { name: 'floor' });
@@ -58,25 +63,23 @@ if (opt.floor) {
 await waitForPorts([upPort], { child: upstream });
 for (const s of sides) await waitForPorts(s.ports, { child: s.proc, timeoutMs: 30_000 });
 
-const load = (port, amount) => new Promise((resolve, reject) =>
-  autocannon({ url: `http://${HOST}:${port}${urlPath}`, connections, pipelining: 1, amount }, (e, r) => (e ? reject(e) : resolve(r))));
+const load = (port, duration) => new Promise((resolve, reject) =>
+  autocannon({ url: `http://${HOST}:${port}${urlPath}`, connections, pipelining: 1, duration }, (e, r) => (e ? reject(e) : resolve(r))));
 
-async function run(side, amount) {
+async function run(side, duration) {
   const cpu0 = cpuMs(side.proc.pid);
-  const t0 = performance.now();
-  const r = await load(side.port, amount);
-  const seconds = (performance.now() - t0) / 1000;
+  const r = await load(side.port, duration);
   const ok = r['2xx'];
   if (r.non2xx || r.errors) throw new Error(`${side.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-  return { rps: ok / seconds, cpuUs: ((cpuMs(side.proc.pid) - cpu0) * 1000) / ok };
+  return { rps: ok / duration, cpuUs: ((cpuMs(side.proc.pid) - cpu0) * 1000) / ok };
 }
 
 try {
-  for (const s of sides) await run(s, Math.max(2000, requests / 4)); // warm-up
+  for (const s of sides) await run(s, 1); // warm-up
   const results = new Map(sides.map((s) => [s.name, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const s of order) results.get(s.name).push(await run(s, requests));
+    for (const s of order) results.get(s.name).push(await run(s, seconds));
     process.stderr.write(`round ${round + 1}/${rounds}\n`);
   }
   const summary = sides.map((s) => {
@@ -84,7 +87,7 @@ try {
     return { name: s.name, rps: median(rs.map((r) => r.rps)), cpu: median(rs.map((r) => r.cpuUs)), cpus: rs.map((r) => Math.round(r.cpuUs)) };
   });
   const [a] = summary;
-  console.log(`path ${urlPath}, ${rounds} rounds × ${requests} requests, ${connections} connections`);
+  console.log(`path ${urlPath}, ${rounds} rounds × ${seconds} s, ${connections} connections`);
   for (const s of summary) {
     console.log(`${s.name.padEnd(6)} ${fmt.int(s.rps).padStart(7)} req/s (${fmt.x(s.rps / a.rps)} of A)  CPU/req ${fmt.us(s.cpu).padStart(7)} (${fmt.x(s.cpu / a.cpu)} of A)  rounds: ${s.cpus.join(' ')}`);
   }
