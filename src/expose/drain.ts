@@ -34,16 +34,21 @@ export function callSignal(res: ServerResponse): CallSignal {
   let signal = r[kSignal];
   if (signal) return signal;
   signal = r[kSignal] = new CallAbort();
-  const id = r.req?.headers['x-request-id'];
-  if (typeof id === 'string') signal.requestId = id;
-  const span = serverSpanOf(r.req);
-  if (span) signal.span = span;
+  carryRequestContext(signal, r.req);
   if (r.closed) {
     if (!r.writableFinished) signal.abort(abortError('the caller went away'));
   } else {
     r.on('close', abortIfUnfinished);
   }
   return signal;
+}
+
+/** Puts what the inbound request `req` gives its calls on `signal`: its id (x-request-id) and, when tracing, its server span. */
+export function carryRequestContext(signal: CallAbort, req: IncomingMessage | undefined): void {
+  const id = req?.headers['x-request-id'];
+  if (typeof id === 'string') signal.requestId = id;
+  const span = serverSpanOf(req);
+  if (span) signal.span = span;
 }
 
 // one shared listener (no closure per request); `this` is the response

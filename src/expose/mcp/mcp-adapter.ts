@@ -22,7 +22,8 @@ import { serverOptions } from '../logging.js';
 import type { ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
 import { installInboundAuth, type PreparedInboundAuth } from '../inbound-auth.js';
-import { mcpOperation, observeRequests, serverSpanOf, type RequestObservation } from '../observe-requests.js';
+import { mcpOperation, observeRequests, type RequestObservation } from '../observe-requests.js';
+import { carryRequestContext } from '../drain.js';
 
 export interface McpAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -80,13 +81,10 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'POST') acceptJsonAndStream(req.raw);
     const caller = callerOf(req.raw);
-    const requestId = req.headers['x-request-id'] as string;
     for (const { id, reason } of cancelledIds(req.body)) running.cancel(caller, id, reason);
     const track = (id: string | number, abort: CallAbort) => {
-      // the call's signal carries the request's id to its upstream calls
-      abort.requestId = requestId;
-      const span = serverSpanOf(req.raw);
-      if (span) abort.span = span;
+      // the call's signal carries the request's id (and span) to its upstream calls
+      carryRequestContext(abort, req.raw);
       return running.track(caller, id, abort);
     };
     const era = classify(req.body, eraHeaders(req.headers));
@@ -96,7 +94,7 @@ export function buildMcpApp(adapter: McpAdapter, invoker: Invoker, options: McpA
       );
     }
     if (era.kind === 'modern') {
-      return serveModern(modernServer, era.message, era.meta, reply, { track, requestId, onError: (err) => req.log.error({ err }, 'internal error') });
+      return serveModern(modernServer, era.message, era.meta, reply, { track, onError: (err) => req.log.error({ err }, 'internal error') });
     }
     const { createMcpServer, serveHttpRequest } = await loadProtocol();
     const logLevel = levels.get(caller);

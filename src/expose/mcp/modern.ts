@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { LEGACY_ONLY, callContext, type CallContext, type McpMethods } from './methods.js';
 import { SUPPORTED_MODERN_VERSIONS, type JsonRpcMessage } from './era.js';
 import { isLogLevel } from './log-level.js';
-import { CallAbort } from '../../consume/call-signal.js';
+import { callSignal } from '../drain.js';
 import { ProtocolError } from './tools.js';
 
 const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
@@ -35,7 +35,7 @@ export async function serveModern(
   message: JsonRpcMessage,
   meta: Readonly<Record<string, unknown>>,
   reply: FastifyReply,
-  scope: { track?: CallContext['track']; requestId?: string; onError: (e: unknown) => void },
+  scope: { track?: CallContext['track']; onError: (e: unknown) => void },
 ): Promise<void> {
   if (message.id === undefined) return reply.code(202).send();  // a notification: cancellations were already applied
   const id = message.id;
@@ -49,12 +49,8 @@ export async function serveModern(
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const streamed = logLevel !== undefined || progressToken !== undefined;
 
-  const abort = new CallAbort();
-  if (scope.requestId !== undefined) abort.requestId = scope.requestId;
-  let finished = false;
-  reply.raw.on('close', () => {
-    if (!finished) abort.abort(Object.assign(new Error('the client closed the connection'), { name: 'AbortError' }));
-  });
+  // aborted when the client goes away or a shutdown's deadline passes; carries the request's id and span
+  const abort = callSignal(reply.raw);
   reply.hijack();
   const res = reply.raw;
   if (streamed) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -79,8 +75,6 @@ export async function serveModern(
       scope.onError(e);
       answer = { jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message: 'Internal error' } };
     }
-  } finally {
-    finished = true;
   }
   if (res.destroyed) return;
   if (streamed) {
