@@ -4,6 +4,7 @@
  */
 import type { ServerOptions } from 'node:http';
 import { hostname } from 'node:os';
+import pino from 'pino';
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { standaloneServer, type ServerFor } from './server-slot.js';
 import { REQUEST_ID_HEADER } from '../observe/request-id.js';
@@ -21,16 +22,14 @@ function accessLineWriter(logger: FastifyServerOptions['logger'] | false): Acces
   if (!logger || typeof logger !== 'object') return undefined;
   const { level, stream } = logger as { level?: string; stream?: { write(line: string): unknown } };
   if (!stream || typeof stream.write !== 'function') return undefined;
-  const rank = LEVELS[level ?? 'info'];
+  const rank = pino.levels.values[level ?? 'info'];
   if (rank === undefined) return undefined;
-  if (rank > LEVELS.info!) return false;
+  if (rank > pino.levels.values.info!) return false;
   const fixed = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"reqId":`;
   return (reqId, method, url, status, ms) => {
     stream.write(`{"level":30,"time":${Date.now()}${fixed}${JSON.stringify(reqId)},"method":${JSON.stringify(method)},"url":${JSON.stringify(url)},"status":${status},"ms":${ms},"msg":"request"}\n`);
   };
 }
-
-const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
 class OneLinePerRequest extends LogController {
   constructor(private readonly accessLine: AccessLine | false | undefined) {
