@@ -9,10 +9,16 @@
  *   node bench/ab.js --a-cli /path/to/old/dist/cli.js [--b-cli dist/cli.js] [--path /pass/small]
  *                    [--a-args="--log-level warn"] [--b-args="--log-level info"] [--b-node-args=--max-semi-space-size=4]
  *                    [--b-env="NAME=value …"] [--floor]
- *                    [--rounds 8] [--seconds 3] [--connections 32]
+ *                    [--rounds 8] [--seconds 3] [--connections 32] [--rate N] [--pin]
  *
+ * `--rate N` holds every side at N requests/s (autocannon's overallRate) instead of as fast as it can go:
+ * CPU per request at one rate compares the servers' own cost, free of how the scheduler shares the two
+ * cores at saturation (a server that is driven faster also batches more per event-loop turn).
+ * `--pin` puts the servers on CPU 1 and this process and the upstream on CPU 0 (taskset), so the servers
+ * do not share a core with the load they are measured under.
  * `--floor` adds the hand-written floor proxy as a third side. Nothing is written; the table goes to stdout.
  */
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -34,12 +40,15 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     connections: { type: 'string' },
+    rate: { type: 'string' },
+    pin: { type: 'boolean' },
   },
 });
 const urlPath = opt.path ?? '/pass/small';
 const rounds = Number(opt.rounds ?? 8);
 const seconds = Number(opt.seconds ?? 3);
 const connections = Number(opt.connections ?? 32);
+const overallRate = opt.rate === undefined ? undefined : Number(opt.rate);
 const words = (s) => (s ? s.split(/\s+/).filter(Boolean) : []);
 
 const upPort = await freePort();
@@ -62,9 +71,15 @@ if (opt.floor) {
 }
 await waitForPorts([upPort], { child: upstream });
 for (const s of sides) await waitForPorts(s.ports, { child: s.proc, timeoutMs: 30_000 });
+if (opt.pin) {
+  const pin = (cpu, pid) => execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+  pin('0', process.pid);
+  pin('0', upstream.pid);
+  for (const s of sides) pin('1', s.proc.pid);
+}
 
 const load = (port, duration) => new Promise((resolve, reject) =>
-  autocannon({ url: `http://${HOST}:${port}${urlPath}`, connections, pipelining: 1, duration }, (e, r) => (e ? reject(e) : resolve(r))));
+  autocannon({ url: `http://${HOST}:${port}${urlPath}`, connections, pipelining: 1, duration, ...(overallRate ? { overallRate } : {}) }, (e, r) => (e ? reject(e) : resolve(r))));
 
 async function run(side, duration) {
   const cpu0 = cpuMs(side.proc.pid);
@@ -87,7 +102,7 @@ try {
     return { name: s.name, rps: median(rs.map((r) => r.rps)), cpu: median(rs.map((r) => r.cpuUs)), cpus: rs.map((r) => Math.round(r.cpuUs)) };
   });
   const [a] = summary;
-  console.log(`path ${urlPath}, ${rounds} rounds × ${seconds} s, ${connections} connections`);
+  console.log(`path ${urlPath}, ${rounds} rounds × ${seconds} s, ${connections} connections${overallRate ? `, held at ${overallRate} req/s` : ''}`);
   for (const s of summary) {
     console.log(`${s.name.padEnd(6)} ${fmt.int(s.rps).padStart(7)} req/s (${fmt.x(s.rps / a.rps)} of A)  CPU/req ${fmt.us(s.cpu).padStart(7)} (${fmt.x(s.cpu / a.cpu)} of A)  rounds: ${s.cpus.join(' ')}`);
   }

@@ -3,7 +3,7 @@
  * CPU profiles of naftiko-run (or of the floors) under the bench's load, summarised by
  * bench/cpuprofile-top.js. Only the measured window is summarised (warm-up and start-up left out).
  *
- *   node bench/profile.js [SCENARIO…] [--seconds 15] [--dir /tmp/prof] [--target naftiko|floor] [--top 25]
+ *   node bench/profile.js [SCENARIO…] [--seconds 15] [--dir /tmp/prof] [--target naftiko|floor] [--top 25] [--rate N]
  *
  * Scenarios: pass-small pass-large mapped-small mapped-large mcp (load, default: all five),
  *            info-small (pass-small with --log-level info), join (the orchestrated operation: two
@@ -32,6 +32,7 @@ const { values: opt, positionals } = parseArgs({
     connections: { type: 'string' },
     'mcp-callers': { type: 'string' },
     interval: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const seconds = Number(opt.seconds ?? 15);
@@ -41,6 +42,8 @@ const top = Number(opt.top ?? 25);
 const connections = Number(opt.connections ?? 32);
 const callers = Number(opt['mcp-callers'] ?? 16);
 const interval = opt.interval ?? '250';
+// --rate N: the measured window is held at N req/s (both targets at one rate compare per-request cost fairly)
+const overallRate = opt.rate === undefined ? undefined : Number(opt.rate);
 const scenarios = positionals.length ? positionals : ['pass-small', 'pass-large', 'mapped-small', 'mapped-large', 'mcp'];
 const log = (s) => process.stderr.write(s + '\n');
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -99,7 +102,7 @@ async function loadScenario(name) {
     const url = `http://${HOST}:${restPort}${urlPath}`;
     await cannon(url, { amount: 6000 });
     from = nowUs();
-    const r = await cannon(url, { duration: seconds });
+    const r = await cannon(url, { duration: seconds, ...(overallRate ? { overallRate } : {}) });
     to = nowUs();
     summaryLine = `${Math.round(r.requests.total / r.duration)} req/s, p99 ${r.latency.p99} ms, ${r.errors} errors, ${r.non2xx} non-2xx`;
     requests = r.requests.total;

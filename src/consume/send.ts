@@ -194,7 +194,7 @@ async function collect(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => 
 
 const labelOf = (what: string | (() => string)): string => (typeof what === 'string' ? what : what());
 
-function bodyReadFailure(e: unknown, label: string): InvokeError {
+export function bodyReadFailure(e: unknown, label: string): InvokeError {
   const code = (e as { code?: string }).code;
   if (code === DEADLINE_CODE) return new InvokeError('NR_ERR_UPSTREAM_TIMEOUT', 504, 'Upstream timeout', `${label}: the response body did not finish within the call's deadline (--deadline)`);
   if (code === TOO_LARGE_CODE) return new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${label}: ${(e as Error).message}`);

@@ -30,6 +30,11 @@ const FAULTS: Record<string, FaultHandler> = {
     setTimeout(() => res.socket?.destroy(), 50);
   },
   '/stall': () => {},
+  // the status line and headers, then silence: no byte of the body ever comes
+  '/stall-after-headers': (_req, res) => {
+    res.writeHead(200, { ...JSON_TYPE, 'content-length': '1000' });
+    res.flushHeaders();
+  },
   '/stall-mid-body': (_req, res) => {
     res.writeHead(200, { ...JSON_TYPE, 'content-length': '1000' });
     res.write('{"name": ');
@@ -94,6 +99,8 @@ const MATRIX: Fault[] = [
   // pass-through has sent 200 and its headers when the upstream breaks: the caller must see a broken body, never a complete one
   { fault: 'reset-mid-body', pass: { cut: true }, mapped: unreachable, mcp: { toolError: /NR_ERR_UPSTREAM_UNREACHABLE/ } },
   { fault: 'stall', pass: timeout, mapped: timeout, mcp: { toolError: /NR_ERR_UPSTREAM_TIMEOUT/ } },
+  // nothing of the body has reached the caller when the upstream falls silent: pass-through can still answer a problem
+  { fault: 'stall-after-headers', pass: timeout, mapped: timeout, mcp: { toolError: /NR_ERR_UPSTREAM_TIMEOUT/ } },
   { fault: 'stall-mid-body', pass: { cut: true }, mapped: timeout, mcp: { toolError: /NR_ERR_UPSTREAM_TIMEOUT/ } },
   // one byte every 100 ms, for ever: a body that never ends must not hold the call past the response timeout
   { fault: 'trickle', pass: { cut: true }, mapped: timeout, mcp: { toolError: /NR_ERR_UPSTREAM_TIMEOUT/ } },
