@@ -10,6 +10,7 @@ import { Transform, type Readable } from 'node:stream';
 import { InvokeError } from './errors.js';
 import type { CallSignal } from './call-signal.js';
 import { sendWithSession } from './session.js';
+import { unwatchBody, watchBody } from './body-deadlines.js';
 
 export interface Timeouts {
   /** ms until the upstream's response headers arrive (SEMANTICS §7: 30 s) */
@@ -124,14 +125,15 @@ export async function attemptOnce(
     release();
     return res;
   }
-  // the deadline bounds the body too: undici's body timeout measures silence, which a trickle never is
-  const overdue = setTimeout(() => body.destroy(Object.assign(new Error('the call deadline passed while the body streamed'), { code: DEADLINE_CODE })), Math.max(1, deadlineAt - Date.now()));
+  watchBody(body, deadlineAt, overdueError);
   body.once('close', () => {
-    clearTimeout(overdue);
+    unwatchBody(body);
     release();
   });
   return res;
 }
+
+const overdueError = () => Object.assign(new Error('the call deadline passed while the body streamed'), { code: DEADLINE_CODE });
 
 export function targetLabel(target: AttemptTarget): string {
   return target.label ?? `${target.method} ${target.origin}${target.path.split('?')[0]}`;

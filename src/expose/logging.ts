@@ -8,6 +8,7 @@ import pino from 'pino';
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { standaloneServer, type ServerFor } from './server-slot.js';
 import { REQUEST_ID_HEADER } from '../observe/request-id.js';
+import { lazyRequestLogger } from './request-logger.js';
 
 /**
  * The access line of a request answered without error, written straight to the log stream: the same
@@ -62,6 +63,7 @@ export function serverOptions(logger: FastifyServerOptions['logger'] | false, bo
     requestIdHeader: REQUEST_ID_HEADER,
     logger: logger ?? false,
     logController: new OneLinePerRequest(accessLineWriter(logger)),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { ForwardSpec, RestAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { ForwardInvocation } from '../../invoke/forward.js';
-import { sendResult } from './reply.js';
+import type { SendResult } from './reply.js';
 import { callSignal } from '../drain.js';
 
 export const FORWARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -30,14 +30,14 @@ export function forwardUrls(spec: ForwardSpec): string[] {
  * Registers every forward resource of `adapter` on `app`. `taken` holds `METHOD url` pairs operation
  * routes already use (they win).
  */
-export function registerForwardRoutes(app: FastifyInstance, adapter: RestAdapter, invoker: Invoker, taken: ReadonlySet<string>, dropQuery?: ReadonlySet<string>): void {
+export function registerForwardRoutes(app: FastifyInstance, adapter: RestAdapter, invoker: Invoker, taken: ReadonlySet<string>, sendResult: SendResult, dropQuery?: ReadonlySet<string>): void {
   if (adapter.forwards.length === 0) return;
   const bound = adapter.forwards.map((spec) => ({ spec, invoke: invoker.bindForward(spec) }));
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
     for (const { spec, invoke } of bound) {
-      const handler = forwardHandler(spec, invoke, dropQuery);
+      const handler = forwardHandler(spec, invoke, sendResult, dropQuery);
       for (const url of forwardUrls(spec)) {
         const methods = forwardMethods(spec).filter((m) => !taken.has(`${m} ${url}`));
         if (methods.length) scope.route({ method: methods, url, exposeHeadRoute: false, handler });
@@ -46,7 +46,7 @@ export function registerForwardRoutes(app: FastifyInstance, adapter: RestAdapter
   });
 }
 
-function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation, dropQuery: ReadonlySet<string> | undefined) {
+function forwardHandler(spec: ForwardSpec, invoke: ForwardInvocation, sendResult: SendResult, dropQuery: ReadonlySet<string> | undefined) {
   // Segments of the prefix, skipped on the raw URL (the router matched them, maybe percent-decoded).
   const skip = spec.prefix === '' ? 0 : spec.prefix.split('/').length - 1;
   return async (req: FastifyRequest, reply: FastifyReply) => {

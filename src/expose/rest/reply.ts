@@ -4,8 +4,8 @@
  * Results are written on the raw response (the reply is hijacked): fastify's send path (onSend hooks,
  * serialisers, two end-of-stream watchers and a pipe per streamed body) cost about 15 % of a
  * pass-through request's CPU, and none of it applies to an answer that is already bytes or JSON text
- * (BENCHMARKS.md). The headers fastify hooks put on the reply (CORS) are kept, and fastify's
- * end-of-response listeners still run, so the access line, metrics and spans see every answer.
+ * (BENCHMARKS.md). Fastify's end-of-response listeners still run, so the access line, metrics and
+ * spans see every answer.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
@@ -16,8 +16,18 @@ import { PROBLEM_CONTENT_TYPE, problemFromInvokeError, type Problem } from '../p
 type Body = Extract<InvokeResult, { kind: 'stream' }>['body'];
 type Headers = Record<string, string | number | string[]>;
 
-export function sendResult(reply: FastifyReply, result: InvokeResult): FastifyReply {
-  const headers = answerHeaders(reply, result.headers);
+export type SendResult = (reply: FastifyReply, result: InvokeResult) => FastifyReply;
+
+/**
+ * `hookHeaders`: an onRequest hook may have put headers on the reply (CORS does) and they are copied
+ * into the answer. Reading them costs as much as the rest of the write, so an app without such hooks
+ * says so.
+ */
+export function resultSender(hookHeaders: boolean): SendResult {
+  return hookHeaders ? (reply, result) => sendResult(reply, result, answerHeaders(reply, result.headers)) : (reply, result) => sendResult(reply, result, { ...result.headers });
+}
+
+function sendResult(reply: FastifyReply, result: InvokeResult, headers: Headers): FastifyReply {
   reply.hijack();
   const res = reply.raw;
   const noBody = result.status === 204 || result.status === 304;
@@ -41,7 +51,7 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
 }
 
-/** What fastify's hooks set on the reply (CORS), then the result's own headers. */
+/** What fastify's hooks set on the reply (CORS), then the result's own headers (those set on the raw response, x-request-id, stay). */
 function answerHeaders(reply: FastifyReply, own: Readonly<Record<string, string>>): Headers {
   const set = reply.getHeaders() as Headers;
   for (const name in own) set[name] = own[name]!;
@@ -76,6 +86,7 @@ function streamBody(reply: FastifyReply, res: ServerResponse, status: number, he
     if (!started && !res.headersSent) {
       const p = problemFromInvokeError(bodyReadFailure(err, 'the upstream answer'), reply.request.url);
       const text = JSON.stringify(p);
+      // the hooks' headers (CORS), not the upstream's: this answer is ours
       res.writeHead(p.status, { ...(reply.getHeaders() as Headers), 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) }).end(text);
       return;
     }

@@ -16,7 +16,7 @@ import { PROBLEM_CONTENT_TYPE, problem, problemFromInvokeError } from '../proble
 import { isLocalRequest, isLoopback } from '../local-origin.js';
 import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
 import { forwardUrls, registerForwardRoutes } from './forward-routes.js';
-import { sendProblem, sendResult } from './reply.js';
+import { resultSender, sendProblem, type SendResult } from './reply.js';
 import { serverOptions } from '../logging.js';
 import { standaloneServer, type RequestHandler, type ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
@@ -72,6 +72,7 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
   if (options.docs) registerDocsRoutes(app, adapter, { ...options.docs, host: options.host });
 
   // on a resource that also forwards, `{path}` takes the rest of the URL for its operations too (FEATURES §7)
+  const sendResult = resultSender(options.cors !== undefined);
   const wildcards = new Map(adapter.forwards.filter((f) => f.wildcard).map((f) => [f.path, f] as const));
   const methodsByPath = new Map<string, Set<string>>();
   for (const op of adapter.operations) {
@@ -79,13 +80,13 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     const urls = forward ? forwardUrls(forward) : [toFastifyPath(op.path!)];
     for (const url of urls) {
       methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
-      app.route({ method: op.method!, url, config: { operationId: `${op.path} ${op.method}` }, handler: operationHandler(op, invoker, options.auth, forward !== undefined) });
+      app.route({ method: op.method!, url, config: { operationId: `${op.path} ${op.method}` }, handler: operationHandler(op, invoker, options.auth, sendResult, forward !== undefined) });
     }
   }
   // A resource with both operations and `forward`: the forward takes every method the operations do not.
   const forwarded = new Set(adapter.forwards.flatMap((f) => [toFastifyPath(f.path), ...forwardUrls(f)]));
   const taken = new Set([...methodsByPath].flatMap(([url, methods]) => [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].map((m) => `${m} ${url}`)));
-  registerForwardRoutes(app, adapter, invoker, taken, options.auth?.queryKey !== undefined ? new Set([options.auth.queryKey]) : undefined);
+  registerForwardRoutes(app, adapter, invoker, taken, sendResult, options.auth?.queryKey !== undefined ? new Set([options.auth.queryKey]) : undefined);
   for (const [url, methods] of methodsByPath) {
     if (forwarded.has(url)) continue;
     const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
@@ -187,7 +188,7 @@ function bodyErrorDetail(err: Error & { code?: string }): string {
  * adapter's; it never becomes an upstream value by pass-through or inference (FEATURES §10,
  * credential isolation). Only an input the operation declares itself can read that header.
  */
-function operationHandler(op: ExposedOperation, invoker: Invoker, auth: PreparedInboundAuth | undefined, restOfPath = false) {
+function operationHandler(op: ExposedOperation, invoker: Invoker, auth: PreparedInboundAuth | undefined, sendResult: SendResult, restOfPath = false) {
   const invoke = invoker.bind(op);
   const readers = op.inputs.map((input) => {
     const param = safeParamName(input.name);
