@@ -7,6 +7,8 @@ import { validate } from './commands/validate.js';
 import { serve } from './commands/serve.js';
 import { schema } from './commands/schema.js';
 
+export { whenServing } from './serving-hook.js';
+
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
 Usage:
