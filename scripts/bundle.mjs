@@ -9,6 +9,19 @@
 // positions). The library modules under dist/ stay as tsc wrote them.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
+
+// src/spec/schema-validator-file.ts requires dist/spec/schema-validator.cjs at run time; in the bundle
+// that file is required by its literal path, so esbuild bundles it (and the ajv runtime bits it needs)
+const validatorInBundle = {
+  name: 'schema-validator-in-bundle',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]spec[\\/]schema-validator-file\.ts$/ }, () => ({
+      contents: `export function standaloneValidator() { return require(${JSON.stringify(path.resolve('dist/spec/schema-validator.cjs'))}); }`,
+      loader: 'js',
+    }));
+  },
+};
 
 rmSync('dist/chunks', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
@@ -22,6 +35,7 @@ await build({
   // the bundle is one file in dist/: import.meta.url is that file's URL
   define: { 'import.meta.url': '__naftikoImportMetaUrl' },
   banner: { js: "var __naftikoImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [validatorInBundle],
 });
 await build({
   ...common,
