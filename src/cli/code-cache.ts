@@ -12,13 +12,14 @@
  *   (where Node keeps its own compile cache). `NAFTIKO_RUN_CODE_CACHE=off` turns it off. The folder is
  *   made 0700 and used only when it is this user's and not writable by others (another user must not be
  *   able to plant bytecode); files are written 0600 to a temporary name, then renamed.
+ * - The KEPT_FILES most recently written files are kept (each rebuild or upgrade writes a new one).
  * - Written once per bundle, when the servers listen (`whenServing`): then it also holds what a start
  *   compiles, and it is made before the CLI changes V8's heap flags (data made after would be refused).
  * - Everything is best effort: a missing, unreadable, refused or unwritable cache means an ordinary
  *   compile, never an error. NODE_DEBUG=naftiko-run prints what happened.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,23 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+/** Files kept in the folder: every rebuild or upgrade writes a new one (~1.5 MB), the oldest go. */
+export const KEPT_FILES = 8;
+
+/** Keeps the KEPT_FILES most recently written cache files, and removes temporary files left by a crash. */
+function prune(dir: string, keep: string): void {
+  try {
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.bin') || f.endsWith('.tmp'))
+      .map((f) => ({ f, mtime: statSync(path.join(dir, f)).mtimeMs }));
+    const stale = files.filter((x) => x.f.endsWith('.tmp') && Date.now() - x.mtime > 600_000);
+    const bins = files.filter((x) => x.f.endsWith('.bin') && x.f !== keep).sort((a, b) => b.mtime - a.mtime);
+    for (const { f } of [...stale, ...bins.slice(KEPT_FILES - 1)]) unlinkSync(path.join(dir, f));
+  } catch {
+    // another process pruned first, or the folder went away: nothing to do
+  }
+}
+
 function writeCache(file: string, data: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
@@ -87,6 +105,7 @@ function writeCache(file: string, data: Buffer): void {
     }
     renameSync(tmp, file);
     debug('code cache: wrote %s (%d bytes)', file, data.length);
+    prune(path.dirname(file), path.basename(file));
   } catch (e) {
     debug('code cache: not written (%s)', (e as Error).message);
     try {
