@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { debuglog } from 'node:util';
@@ -126,8 +126,10 @@ export function loadBundle(bundlePath: string, env: Readonly<Record<string, stri
   const usable = dir === undefined ? undefined : usableDir(dir);
   const cacheFile = usable === undefined ? undefined : path.join(usable, cacheFileName(bytes));
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
-  // esbuild writes ASCII only (non-ASCII characters escaped), so latin1 decodes it exactly, and quicker
-  const script = new vm.Script(Module.wrap(bytes.toString('latin1')), {
+  // esbuild writes ASCII only (non-ASCII characters escaped), so latin1 decodes it exactly, quicker, and
+  // (above 1 MB) as a string outside V8's heap; the file is its own CommonJS wrapper (scripts/bundle.mjs),
+  // so that string is compiled as it is, never copied
+  const script = new vm.Script(bytes.toString('latin1'), {
     filename: bundlePath,
     ...(cachedData ? { cachedData } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
@@ -135,7 +137,8 @@ export function loadBundle(bundlePath: string, env: Readonly<Record<string, stri
   const hit = cachedData !== undefined && !script.cachedDataRejected;
   if (dir === undefined) debug('code cache: off');
   else if (cacheFile !== undefined) debug('code cache: %s %s', hit ? 'hit' : cachedData ? 'rejected' : 'miss', cacheFile);
-  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const wrapper = script.runInThisContext() as unknown;
+  if (typeof wrapper !== 'function') throw new Error(`naftiko-run: ${bundlePath} is not the CLI bundle the build writes (reinstall, or npm run build) [NR_ERR_INTERNAL]`);
   const mod = { exports: {} as BundleExports, filename: bundlePath, id: bundlePath, loaded: false };
   wrapper.call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, path.dirname(bundlePath));
   mod.loaded = true;

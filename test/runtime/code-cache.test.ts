@@ -3,7 +3,7 @@
  * twice from a copy of the built package. NODE_DEBUG=naftiko-run makes the loader say what it did.
  * Asserts what is used, written, refused and left alone; never how long anything takes.
  */
-import { appendFileSync, chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,8 +87,9 @@ describe('CLI code cache', () => {
     const before = await start(root, dir);
     const oldFile = cacheLine(before.stderr, 'miss');
     expect(oldFile).toBeDefined();
-    // same length is no shortcut either: the file name comes from the bytes
-    appendFileSync(path.join(root, 'dist', 'cli-bundle.cjs'), '\nprocess.stderr.write("the changed bundle ran\\n");\n');
+    // the bundle is its own wrapper function: the new first statement of its body
+    const bundle = path.join(root, 'dist', 'cli-bundle.cjs');
+    writeFileSync(bundle, readFileSync(bundle, 'latin1').replace("'use strict';", `'use strict'; process.stderr.write("the changed bundle ran\\n");`), 'latin1');
     const after = await start(root, dir);
     expect(after.stderr).toContain('the changed bundle ran');
     const newFile = cacheLine(after.stderr, 'miss');
