@@ -49,7 +49,8 @@ function usableDir(dir: string): string | undefined {
     const st = statSync(dir);
     if (!st.isDirectory()) return undefined;
     if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return void debug('code cache: %s is not owned by this user; not used', dir);
-    if ((st.mode & 0o022) !== 0) return void debug('code cache: %s is writable by others; not used', dir);
+    // (Windows reports no such bits: there the folder is the user's own temporary folder)
+    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return void debug('code cache: %s is writable by others; not used', dir);
     return dir;
   } catch (e) {
     return void debug('code cache: %s unusable (%s)', dir, (e as Error).message);
