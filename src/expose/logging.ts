@@ -16,10 +16,10 @@ import { lazyRequestLogger } from './request-logger.js';
  * method, url, status, ms, msg), built as one string. Through pino it cost about twice as much per
  * request, most of the default `info` level's price on REST pass-through (BENCHMARKS.md).
  */
-type AccessLine = (reqId: string, method: string, url: string, status: number, ms: number) => void;
+export type AccessLine = (reqId: string, method: string, url: string, status: number, ms: number) => void;
 
 /** The writer for `{ level, stream }` logger settings at info or below; undefined when lines are not logged or the logger is another kind. */
-function accessLineWriter(logger: FastifyServerOptions['logger'] | false): AccessLine | false | undefined {
+export function accessLineWriter(logger: FastifyServerOptions['logger'] | false): AccessLine | false | undefined {
   if (!logger || typeof logger !== 'object') return undefined;
   const { level, stream } = logger as { level?: string; stream?: { write(line: string): unknown } };
   if (!stream || typeof stream.write !== 'function') return undefined;
@@ -28,8 +28,21 @@ function accessLineWriter(logger: FastifyServerOptions['logger'] | false): Acces
   if (rank > pino.levels.values.info!) return false;
   const fixed = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"reqId":`;
   return (reqId, method, url, status, ms) => {
-    stream.write(`{"level":30,"time":${Date.now()}${fixed}${JSON.stringify(reqId)},"method":${JSON.stringify(method)},"url":${JSON.stringify(url)},"status":${status},"ms":${ms},"msg":"request"}\n`);
+    stream.write(`{"level":30,"time":${Date.now()}${fixed}${jsonString(reqId)},"method":${jsonString(method)},"url":${jsonString(url)},"status":${status},"ms":${ms},"msg":"request"}\n`);
   };
+}
+
+/** Nothing JSON would escape (quote, backslash, control characters) and nothing it could (lone surrogates: no non-ASCII at all). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string; most ids, methods and paths need no escaping, and are just quoted. */
+function jsonString(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 class OneLinePerRequest extends LogController {
@@ -41,7 +54,7 @@ class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const ms = Math.round(reply.elapsedTime * 10) / 10;
     if (!error && this.accessLine !== undefined) {
-      if (this.accessLine) this.accessLine(String(request.id), request.method, request.url.split('?')[0]!, reply.statusCode, ms);
+      if (this.accessLine) this.accessLine(String(request.id), request.method, pathOf(request.url), reply.statusCode, ms);
       return;
     }
     if (!error && (reply.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') === false) return;

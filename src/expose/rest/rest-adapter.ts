@@ -9,15 +9,12 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ExposedOperation, RestAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
-import { checkInputs } from '../../invoke/inputs.js';
-import { InvokeError } from '../../consume/errors.js';
-import { compileJsonPath } from '../../spec/json-path.js';
-import { PROBLEM_CONTENT_TYPE, problem, problemFromInvokeError } from '../problem.js';
+import { PROBLEM_CONTENT_TYPE, problem } from '../problem.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
-import { ALL_METHODS, safeParamName, toFastifyPath } from './routes.js';
+import { ALL_METHODS, toFastifyPath } from './routes.js';
 import { forwardUrls, registerForwardRoutes } from './forward-routes.js';
-import { resultSender, sendProblem, type SendResult } from './reply.js';
-import { serverOptions } from '../logging.js';
+import { errorAnswer, resultSender, sendProblem, type SendResult } from './reply.js';
+import { accessLineWriter, serverOptions } from '../logging.js';
 import { standaloneServer, type RequestHandler, type ServerFor } from '../server-slot.js';
 import { installJsonParser } from '../json-body.js';
 import { callSignal } from '../drain.js';
@@ -27,6 +24,8 @@ import { observeRequests, routeOperation, type RequestObservation } from '../obs
 import { installCors, isAllowedPreflight } from './cors.js';
 import { corsOriginProblem, type CorsSettings } from './cors-settings.js';
 import { registerDocsRoutes, type DocsRouteOptions } from './openapi/docs-routes.js';
+import { operationCall, type OperationCall } from './operation-call.js';
+import { DirectRoutes } from './direct-routes.js';
 
 export interface RestAdapterOptions {
   readonly logger: FastifyServerOptions['logger'] | false;
@@ -46,11 +45,17 @@ export interface RestAdapterOptions {
   readonly cors?: CorsSettings;
   /** serve /openapi.json, /openapi.yaml and /docs (under this prefix); off when absent */
   readonly docs?: Omit<DocsRouteOptions, 'host'>;
+  /** answer operation requests without fastify's request lifecycle where nothing needs it (direct-routes.ts); default true */
+  readonly directRoutes?: boolean;
 }
 
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
   const base = serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024);
   const corsOrigins: ReadonlySet<string> = new Set(options.cors?.origins ?? []);
+  // requests that need a fastify hook (inbound auth, CORS, metrics and traces) or a logger of another kind go through fastify
+  const accessLine = options.logger ? accessLineWriter(options.logger) : false;
+  const directly = options.directRoutes !== false && accessLine !== undefined && !options.auth && !options.cors && !options.observe;
+  let direct: DirectRoutes | undefined;
   const app = Fastify({
     ...base,
     frameworkErrors: routerError,
@@ -58,8 +63,9 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     // On a loopback address Host and Origin must name this machine (probe F1); while the event loop lags
     // new requests are shed. Checked before fastify sees the request: an onRequest hook would put every
     // request on fastify's slower hook path.
-    serverFactory: (handler: RequestHandler) => (options.serverFor ?? standaloneServer)(guarded(handler, isLoopback(options.host), corsOrigins), base.http),
+    serverFactory: (handler: RequestHandler) => (options.serverFor ?? standaloneServer)(guarded(handler, isLoopback(options.host), corsOrigins, () => direct), base.http),
   });
+  if (directly) direct = new DirectRoutes(app, { accessLine: accessLine!, ...(options.hideUpstream ? { hideUpstream: true } : {}) });
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
   app.removeContentTypeParser('text/plain');
@@ -80,7 +86,11 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     const urls = forward ? forwardUrls(forward) : [toFastifyPath(op.path!)];
     for (const url of urls) {
       methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
-      app.route({ method: op.method!, url, config: { operationId: `${op.path} ${op.method}` }, handler: operationHandler(op, invoker, options.auth, sendResult, forward !== undefined) });
+      const call = operationCall(op, invoker, options.auth, forward !== undefined);
+      const handler = operationHandler(call, sendResult);
+      // the rest of a forwarding resource's URL is the router's wildcard: those stay with fastify
+      if (!forward) direct?.serveDirectly(handler, call);
+      app.route({ method: op.method!, url, config: { operationId: `${op.path} ${op.method}` }, handler });
     }
   }
   // A resource with both operations and `forward`: the forward takes every method the operations do not.
@@ -107,16 +117,10 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     sendProblem(reply, problem('NR_ERR_ROUTE_NOT_FOUND', 404, 'Not found', `no operation is exposed at ${req.method} ${req.url.split('?')[0]}`, req.url)),
   );
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof InvokeError) {
-      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-      return sendProblem(reply, problemFromInvokeError(err, req.url, options.hideUpstream));
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err }, 'internal error');
-    const code = status === 415 ? 'NR_ERR_UNSUPPORTED_MEDIA_TYPE' : status === 413 ? 'NR_ERR_BODY_TOO_LARGE' : status === 500 ? 'NR_ERR_INTERNAL' : 'NR_ERR_BAD_BODY';
-    const detail = status === 500 ? 'internal error; see the server log' : status === 415 ? unsupportedTypeDetail(req) : bodyErrorDetail(err);
-    const title = status === 500 ? 'Internal error' : status === 415 ? 'Unsupported media type' : 'Bad request body';
-    return sendProblem(reply, problem(code, status, title, detail, req.url));
+    const answer = errorAnswer(err, req.url, options.hideUpstream, req.headers['content-type']);
+    if (answer.retryAfter !== undefined) reply.header('retry-after', answer.retryAfter);
+    if (answer.internal) req.log.error({ err }, 'internal error');
+    return sendProblem(reply, answer.problem);
   });
   return app;
 }
@@ -151,18 +155,16 @@ function clientError(err: Error & { code?: string }, socket: Socket): void {
   socket.destroy(err);
 }
 
-function unsupportedTypeDetail(req: FastifyRequest): string {
-  const type = req.headers['content-type'];
-  return `operation routes take JSON request bodies only (Content-Type: application/json)${type ? `; got ${JSON.stringify(type.split(';')[0]!.trim())}` : '; the body has no Content-Type'}`;
-}
-
 /** `corsOrigins`: origins the operator allowed (`--cors-origin`) pass the Origin check; the Host must still be local. */
-function guarded(handler: RequestHandler, localOnly: boolean, corsOrigins: ReadonlySet<string>): RequestHandler {
+function guarded(handler: RequestHandler, localOnly: boolean, corsOrigins: ReadonlySet<string>, direct: () => DirectRoutes | undefined): RequestHandler {
+  const serve: RequestHandler = (req, res) => {
+    if (direct()?.serve(req, res) !== true) handler(req, res);
+  };
   return (req, res) => {
     if (overloaded()) return sendOverloaded(req, res);
-    if (!localOnly || isLocalRequest(req.headers.host, req.headers.origin)) return handler(req, res);
+    if (!localOnly || isLocalRequest(req.headers.host, req.headers.origin)) return serve(req, res);
     const origin = req.headers.origin;
-    if (origin !== undefined && corsOrigins.has(origin) && isLocalRequest(req.headers.host, undefined)) return handler(req, res);
+    if (origin !== undefined && corsOrigins.has(origin) && isLocalRequest(req.headers.host, undefined)) return serve(req, res);
     const body = JSON.stringify(problem('NR_ERR_ORIGIN_REJECTED', 403, 'Forbidden',
       `this adapter listens on a loopback address and serves only requests whose Host and Origin name this machine (DNS-rebinding and cross-site protection)${req.headers.origin !== undefined && corsOriginProblem(req.headers.origin) === undefined ? `; to let the web page at ${req.headers.origin} call it, start naftiko-run with --cors-origin ${req.headers.origin}` : ''}`, (req.url ?? '/').split('?')[0]));
     req.resume();
@@ -170,73 +172,8 @@ function guarded(handler: RequestHandler, localOnly: boolean, corsOrigins: Reado
   };
 }
 
-function bodyErrorDetail(err: Error & { code?: string }): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'request body must be JSON (Content-Type: application/json)';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'Content-Type is application/json but the body is empty';
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return err.message;
-    default:
-      return `request body is not valid JSON: ${err.message}`;
-  }
-}
-
-/**
- * `auth`: the credential a caller presents to this adapter (its Authorization, its API key) is the
- * adapter's; it never becomes an upstream value by pass-through or inference (FEATURES §10,
- * credential isolation). Only an input the operation declares itself can read that header.
- */
-function operationHandler(op: ExposedOperation, invoker: Invoker, auth: PreparedInboundAuth | undefined, sendResult: SendResult, restOfPath = false) {
-  const invoke = invoker.bind(op);
-  const readers = op.inputs.map((input) => {
-    const param = safeParamName(input.name);
-    const header = input.name.toLowerCase();
-    const implicit = input.credential || op.inputsInferred;
-    const ownHeader = implicit && ((auth?.usesAuthorization === true && header === 'authorization') || auth?.headerKey === header);
-    const ownQuery = auth?.queryKey === input.name;
-    const bodyPath = input.bodyPath !== undefined ? compileJsonPath(input.bodyPath) : undefined;
-    const wholeBody = input.in === 'body' && input.name === 'body' && op.inputs.filter((i) => i.in === 'body').length === 1;
-    return (req: FastifyRequest): unknown => {
-      switch (input.in) {
-        case 'path':
-          return restOfPath && input.name === 'path' ? (req.params as Record<string, string>)['*'] ?? '' : (req.params as Record<string, string>)[param];
-        case 'query':
-          return ownQuery ? undefined : (req.query as Record<string, unknown>)[input.name];
-        case 'header':
-          return ownHeader ? undefined : req.headers[header];
-        case 'cookie':
-          return cookieValue(req.headers.cookie, input.name);
-        case 'body': {
-          if (wholeBody) return req.body ?? undefined;
-          const body = req.body as Record<string, unknown> | undefined;
-          if (!body || typeof body !== 'object') return undefined;
-          return bodyPath ? bodyPath(body) : body[input.name];
-        }
-      }
-    };
-  });
-  const names = op.inputs.map((i) => i.name);
-
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const raw: Record<string, unknown> = {};
-    for (let i = 0; i < readers.length; i++) {
-      const v = readers[i]!(req);
-      if (v !== undefined) raw[names[i]!] = v;
-    }
-    const inputs = checkInputs(op.inputs, raw, { fromStrings: true });
-    // a caller who goes away (or a shutdown's deadline) cancels its upstream call (probe F7, F8)
-    const result = await invoke(inputs, callSignal(reply.raw));
-    return sendResult(reply, result);
-  };
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
+/** The fastify route of an operation: its call, answered by the shared writer; errors go to the error handler. */
+function operationHandler(call: OperationCall, sendResult: SendResult) {
+  // a caller who goes away (or a shutdown's deadline) cancels its upstream call (probe F7, F8)
+  return async (req: FastifyRequest, reply: FastifyReply) => sendResult(reply, await call(req, callSignal(reply.raw)));
 }

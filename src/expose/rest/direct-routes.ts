@@ -1,0 +1,141 @@
+/**
+ * Direct routes: operation requests answered straight from the Node server, without fastify's
+ * request lifecycle (its Request and Reply objects, hook runners, handler wrapper). On REST
+ * pass-through that lifecycle costs about a sixth of a request's CPU (BENCHMARKS.md); a direct route
+ * runs the same operation call, the same writer and the same access line.
+ *
+ * Exactness comes from a mirror: every route fastify registers (operations, forwards, docs, the Allow
+ * answers, auto-HEAD) is added to a router of the same library (find-my-way) with fastify's own router
+ * settings, so a URL matches here exactly what it matches there. A request is answered directly only
+ * when it matches an operation route and carries no body to parse; everything else, and everything
+ * while the app closes, goes to fastify. An app whose requests need fastify hooks (inbound auth, CORS,
+ * metrics and traces) or a logger of its own makes no direct routes at all.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
+import { callSignal } from '../drain.js';
+import { errorAnswer, writeProblem, writeResult } from './reply.js';
+import type { OperationCall } from './operation-call.js';
+import type { AccessLine } from '../logging.js';
+
+/** Methods whose body fastify never parses (its own list): a request of these is direct even with one. */
+const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
+
+interface Route {
+  /** absent: fastify answers (a route of the mirror that is not an operation's) */
+  readonly call?: OperationCall;
+}
+
+const kStarted = Symbol('naftiko.directStarted');
+type Timed = ServerResponse & { [kStarted]?: number };
+
+export interface DirectRouteOptions {
+  /** the access line writer (false: the level does not log it) */
+  readonly accessLine: AccessLine | false;
+  /** error details say `upstream` instead of the upstream's origin */
+  readonly hideUpstream?: boolean;
+}
+
+export class DirectRoutes {
+  private readonly calls = new Map<unknown, OperationCall>();
+  private readonly mirrored: { method: string; url: string; handler: unknown }[] = [];
+  private router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
+  private closing = false;
+  private readonly logger: FastifyBaseLogger;
+  /** the 'finish' listener of every direct response (one function, no closure per request) */
+  private readonly logAnswer: (this: ServerResponse) => void;
+
+  /** Watches `app`'s routes from now on; call before any route is added. */
+  constructor(app: FastifyInstance, private readonly options: DirectRouteOptions) {
+    this.logger = app.log;
+    const line = options.accessLine;
+    this.logAnswer = function (this: ServerResponse) {
+      if (!line) return;
+      const req = this.req;
+      const ms = Math.round((performance.now() - ((this as Timed)[kStarted] ?? 0)) * 10) / 10;
+      const url = req.url!;
+      const q = url.indexOf('?');
+      line(String(req.headers['x-request-id']), req.method!, q < 0 ? url : url.slice(0, q), this.statusCode, ms);
+    };
+    app.addHook('onRoute', (route: RouteOptions & { routePath?: string; prefix?: string }) => {
+      for (const method of [route.method].flat()) {
+        this.mirrored.push({ method, url: route.url!, handler: route.handler });
+        // a prefixed '/' route is also served at prefix + '/' without an onRoute of its own
+        if (route.routePath === '' && route.prefix) this.mirrored.push({ method, url: `${route.prefix}/`, handler: undefined });
+      }
+    });
+    app.addHook('onReady', (done) => {
+      this.router = this.build(app);
+      done();
+    });
+    // fastify answers 503 while it closes (return503OnClosing): from then on every request goes to it
+    app.addHook('preClose', (done) => {
+      this.closing = true;
+      done();
+    });
+  }
+
+  /** Routes served by `handler` run `call` when they may be answered directly. */
+  serveDirectly(handler: unknown, call: OperationCall): void {
+    this.calls.set(handler, call);
+  }
+
+  /** Answers `req` and returns true, or returns false for fastify to answer it. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean {
+    const router = this.router;
+    if (router === undefined || this.closing) return false;
+    const method = req.method!;
+    if (!BODYLESS.has(method)) {
+      const h = req.headers;
+      if (h['content-type'] !== undefined || h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0')) return false;
+    }
+    const found = router.find(method as HTTPMethod, req.url!);
+    const call = (found?.store as Route | undefined)?.call;
+    if (!found || !call) return false;
+    void this.run(call, req, res, found.params, found.searchParams);
+    return true;
+  }
+
+  private async run(call: OperationCall, req: IncomingMessage, res: ServerResponse, params: unknown, query: unknown): Promise<void> {
+    const answering = { method: req.method!, url: req.url!, log: this.logger };
+    if (this.options.accessLine) {
+      (res as Timed)[kStarted] = performance.now();
+      res.once('finish', this.logAnswer);
+    }
+    try {
+      const result = await call({ params, query, headers: req.headers }, callSignal(res));
+      writeResult(res, result, { ...result.headers }, answering);
+    } catch (e) {
+      const err = e as Error & { statusCode?: number; code?: string };
+      const answer = errorAnswer(err, req.url!, this.options.hideUpstream, undefined);
+      if (answer.internal) this.logger.child({ reqId: req.headers['x-request-id'] }).error({ err }, 'internal error');
+      if (res.headersSent || res.destroyed) return;
+      writeProblem(res, answer.problem, answer.retryAfter !== undefined ? { 'retry-after': answer.retryAfter } : {});
+    }
+  }
+
+  private build(app: FastifyInstance): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
+    const c = app.initialConfig;
+    // find-my-way reads useSemicolonDelimiter, which its types do not list
+    const router = FindMyWay({
+      caseSensitive: c.caseSensitive ?? true,
+      ignoreTrailingSlash: c.ignoreTrailingSlash ?? false,
+      ignoreDuplicateSlashes: c.ignoreDuplicateSlashes ?? false,
+      maxParamLength: c.maxParamLength ?? 100,
+      allowUnsafeRegex: c.allowUnsafeRegex ?? false,
+      useSemicolonDelimiter: c.useSemicolonDelimiter ?? false,
+    } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
+    const noop = () => {};
+    for (const { method, url, handler } of this.mirrored) {
+      const call = this.calls.get(handler);
+      try {
+        router.on(method as HTTPMethod, url, noop, call ? { call } : {});
+      } catch {
+        // only the extra prefix + '/' entries can repeat a route fastify has; the first one stays
+      }
+    }
+    return router;
+  }
+}
