@@ -32,6 +32,9 @@ await build({
   format: 'cjs',
   // ASCII only, so the loader can decode it as latin1 (src/cli/code-cache.ts)
   charset: 'ascii',
+  // import() of what stays outside the bundle (Node's built-ins) becomes require(): a vm.Script's
+  // import() needs a loader callback that Node 20 still calls experimental (and warns about)
+  supported: { 'dynamic-import': false },
   // the bundle is one file in dist/: import.meta.url is that file's URL
   define: { 'import.meta.url': '__naftikoImportMetaUrl' },
   // the file is the CommonJS wrapper itself, so the loader compiles the file's text as it was read: a

@@ -11,7 +11,7 @@
  * - Where: NAFTIKO_RUN_CODE_CACHE=DIR, else `naftiko-run-code-cache-UID` in the OS temporary folder
  *   (where Node keeps its own compile cache). `NAFTIKO_RUN_CODE_CACHE=off` turns it off. The folder is
  *   made 0700 and used only when it is this user's and not writable by others (another user must not be
- *   able to plant bytecode); files are written 0600 to a temporary name, then renamed.
+ *   able to plant bytecode; a symbolic link in its place is not followed); files are written 0600 to a temporary name, then renamed.
  * - The KEPT_FILES most recently written files are kept (each rebuild or upgrade writes a new one).
  * - Written once per bundle, when the servers listen (`whenServing`): then it also holds what a start
  *   compiles, and it is made before the CLI changes V8's heap flags (data made after would be refused).
@@ -19,7 +19,7 @@
  *   compile, never an error. NODE_DEBUG=naftiko-run prints what happened.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,8 +46,9 @@ export function codeCacheDir(env: Readonly<Record<string, string | undefined>> =
 function usableDir(dir: string): string | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
-    if (!st.isDirectory()) return undefined;
+    // lstat: a symbolic link put in the shared temporary folder in place of the folder is not followed
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) return void debug('code cache: %s is not a folder; not used', dir);
     if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return void debug('code cache: %s is not owned by this user; not used', dir);
     // (Windows reports no such bits: there the folder is the user's own temporary folder)
     if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return void debug('code cache: %s is writable by others; not used', dir);
@@ -133,7 +134,6 @@ export function loadBundle(bundlePath: string, env: Readonly<Record<string, stri
   const script = new vm.Script(bytes.toString('latin1'), {
     filename: bundlePath,
     ...(cachedData ? { cachedData } : {}),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const hit = cachedData !== undefined && !script.cachedDataRejected;
   if (dir === undefined) debug('code cache: off');

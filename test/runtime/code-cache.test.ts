@@ -110,7 +110,7 @@ describe('CLI code cache', () => {
     expect(cacheLine((await start(pkg, dir)).stderr, 'hit')).toBe(file);
   }, 60_000);
 
-  it('an unusable, unsafe or turned-off location: the CLI serves without it', async () => {
+  it('an unusable, unsafe (writable by others, a symbolic link) or turned-off location: the CLI serves without it', async () => {
     const notADir = path.join(work, 'a-file');
     writeFileSync(notADir, '');
     const unusable = await start(pkg, path.join(notADir, 'cache'));
@@ -125,6 +125,15 @@ describe('CLI code cache', () => {
     expect(unsafe.stderr).toContain('writable by others; not used');
     expect(readdirSync(open)).toEqual([]);
     expect(unsafe.docs).toBe(200);
+
+    const target = path.join(work, 'cache-target');
+    mkdirSync(target, { mode: 0o700 });
+    const link = path.join(work, 'cache-link');
+    symlinkSync(target, link);
+    const linked = await start(pkg, link);
+    expect(linked.stderr).toContain('is not a folder; not used');
+    expect(readdirSync(target)).toEqual([]);
+    expect(linked.docs).toBe(200);
 
     const off = await start(pkg, 'off');
     expect(off.stderr).toContain('code cache: off');
