@@ -143,6 +143,21 @@ capability:
         - path: "/fwd/{{path}}"
           forward:
             targetNamespace: up
+        - path: "/hyb/{{path}}"
+          operations:
+            - method: GET
+              name: hybrid-get
+              inputParameters:
+                - name: path
+                  in: path
+                  type: string
+                  description: the rest of the path
+              outputParameters:
+                - name: source
+                  type: string
+                  value: operation
+          forward:
+            targetNamespace: up
 `;
 
 interface Answer {
@@ -222,6 +237,16 @@ const DIRECT: Case[] = [
   ['GET', '/items/'],
   // POST without a body has nothing to parse
   ['POST', '/jobs/j1:cancel'],
+  // forwards without a body
+  ['GET', '/fwd/a/b?x=1&y=%20'],
+  ['GET', '/fwd/a%2Fb/c'],
+  ['HEAD', '/fwd/a'],
+  ['DELETE', '/fwd/z'],
+  ['GET', '/fwd/%2E%2E/etc'],
+  // a resource with an operation and a forward: GET is the operation, other methods forward
+  ['GET', '/hyb/a/b'],
+  ['GET', '/hyb'],
+  ['DELETE', '/hyb/a'],
 ];
 
 /** requests only fastify answers: no route, other routes, bodies, router errors */
@@ -231,7 +256,8 @@ const FASTIFY: Case[] = [
   ['GET', '/ITEMS/abc'],
   ['GET', '/docs'],
   ['GET', '/openapi.json'],
-  ['GET', '/fwd/a/b?x=1'],
+  ['POST', '/fwd/a', { 'content-type': 'text/plain' }, 'raw'],
+  ['PUT', '/fwd/a', {}, 'a body without a type'],
   ['PUT', '/items/abc'],
   ['OPTIONS', '/items/abc'],
   ['POST', '/jobs/j1:cancel', { 'content-type': 'application/json' }, '{}'],

@@ -17,15 +17,19 @@ import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import { callSignal } from '../drain.js';
 import { errorAnswer, writeProblem, writeResult } from './reply.js';
-import type { OperationCall } from './operation-call.js';
 import type { AccessLine } from '../logging.js';
+import type { InvokeResult } from '../../invoke/invoker.js';
+import type { CallSignal } from '../../consume/call-signal.js';
+
+/** What a direct route runs: the route's call for `req`, with the router's params and parsed query. */
+export type DirectCall = (req: IncomingMessage, params: unknown, query: unknown, signal: CallSignal) => Promise<InvokeResult>;
 
 /** Methods whose body fastify never parses (its own list): a request of these is direct even with one. */
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 
 interface Route {
   /** absent: fastify answers (a route of the mirror that is not an operation's) */
-  readonly call?: OperationCall;
+  readonly call?: DirectCall;
 }
 
 const kStarted = Symbol('naftiko.directStarted');
@@ -39,7 +43,7 @@ export interface DirectRouteOptions {
 }
 
 export class DirectRoutes {
-  private readonly calls = new Map<unknown, OperationCall>();
+  private readonly calls = new Map<unknown, DirectCall>();
   private readonly mirrored: { method: string; url: string; handler: unknown }[] = [];
   private router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
   private closing = false;
@@ -78,7 +82,7 @@ export class DirectRoutes {
   }
 
   /** Routes served by `handler` run `call` when they may be answered directly. */
-  serveDirectly(handler: unknown, call: OperationCall): void {
+  serveDirectly(handler: unknown, call: DirectCall): void {
     this.calls.set(handler, call);
   }
 
@@ -98,14 +102,14 @@ export class DirectRoutes {
     return true;
   }
 
-  private async run(call: OperationCall, req: IncomingMessage, res: ServerResponse, params: unknown, query: unknown): Promise<void> {
+  private async run(call: DirectCall, req: IncomingMessage, res: ServerResponse, params: unknown, query: unknown): Promise<void> {
     const answering = { method: req.method!, url: req.url!, log: this.logger };
     if (this.options.accessLine) {
       (res as Timed)[kStarted] = performance.now();
       res.once('finish', this.logAnswer);
     }
     try {
-      const result = await call({ params, query, headers: req.headers }, callSignal(res));
+      const result = await call(req, params, query, callSignal(res));
       writeResult(res, result, { ...result.headers }, answering);
     } catch (e) {
       const err = e as Error & { statusCode?: number; code?: string };

@@ -88,15 +88,14 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
       methodsByPath.set(url, (methodsByPath.get(url) ?? new Set()).add(op.method!));
       const call = operationCall(op, invoker, options.auth, forward !== undefined);
       const handler = operationHandler(call, sendResult);
-      // the rest of a forwarding resource's URL is the router's wildcard: those stay with fastify
-      if (!forward) direct?.serveDirectly(handler, call);
+      direct?.serveDirectly(handler, (req, params, query, signal) => call({ params, query, headers: req.headers }, signal));
       app.route({ method: op.method!, url, config: { operationId: `${op.path} ${op.method}` }, handler });
     }
   }
   // A resource with both operations and `forward`: the forward takes every method the operations do not.
   const forwarded = new Set(adapter.forwards.flatMap((f) => [toFastifyPath(f.path), ...forwardUrls(f)]));
   const taken = new Set([...methodsByPath].flatMap(([url, methods]) => [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].map((m) => `${m} ${url}`)));
-  registerForwardRoutes(app, adapter, invoker, taken, sendResult, options.auth?.queryKey !== undefined ? new Set([options.auth.queryKey]) : undefined);
+  registerForwardRoutes(app, adapter, invoker, taken, sendResult, options.auth?.queryKey !== undefined ? new Set([options.auth.queryKey]) : undefined, direct);
   for (const [url, methods] of methodsByPath) {
     if (forwarded.has(url)) continue;
     const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
