@@ -2,7 +2,8 @@
  * Inbound requests as metrics and spans: each answered (or abandoned) request is counted with its
  * adapter, operation and status; with tracing on, it runs inside a server span (`rest.request`,
  * `mcp.request`, `skill.request`) that continues the caller's trace context. Installed only when
- * observability is on, so the default configuration stays on fastify's hook-free path. The span is kept
+ * observability is on, so the default configuration stays on fastify's hook-free path (and the REST
+ * adapter's direct routes observe with the same RequestObserver). The span is kept
  * on the raw request, where the call's signal picks it up (serverSpanOf) to parent the work it causes.
  */
 import type { IncomingMessage } from 'node:http';
@@ -27,42 +28,64 @@ export interface RequestObservation {
 /** How a request's `naftiko.operation.id` label is found (bounded: never a raw caller-chosen string). */
 export type OperationOf = (req: FastifyRequest) => string;
 
-export function observeRequests(app: FastifyInstance, { telemetry, capability }: RequestObservation, kind: AdapterKind, operationOf: OperationOf): void {
+/** Starts and ends the observation of one inbound request: fastify's hooks and the REST direct routes share it. */
+export interface RequestObserver {
+  /** when tracing: the request's server span, kept on `req` */
+  start(req: IncomingMessage): void;
+  /** counts the answer (499: the caller went away) and ends the span */
+  finish(req: IncomingMessage, operation: string, status: number, seconds: number): void;
+}
+
+export function requestObserver({ telemetry, capability }: RequestObservation, kind: AdapterKind): RequestObserver {
   const tracer = telemetry.tracer;
-  if (tracer) {
+  return {
+    start: tracer
+      ? (req) => {
+          (req as Traced)[SPAN] = tracer.startServer(`${kind}.request`, { 'naftiko.adapter.type': kind, 'http.request.method': req.method!, 'naftiko.capability': capability }, req.headers);
+        }
+      : () => {},
+    finish(req, operation, status, seconds) {
+      telemetry.request(kind, operation, status, seconds);
+      const span = (req as Traced)[SPAN];
+      if (span) {
+        span.setAttribute('naftiko.operation.id', operation);
+        span.setAttribute('http.response.status_code', status);
+        span.setStatus(status >= 500 || status === 499 ? 'ERROR' : 'OK');
+        span.end();
+      }
+    },
+  };
+}
+
+export function observeRequests(app: FastifyInstance, observation: RequestObservation, kind: AdapterKind, operationOf: OperationOf): RequestObserver {
+  const observer = requestObserver(observation, kind);
+  if (observation.telemetry.tracer) {
     app.addHook('onRequest', (req, _reply, done) => {
-      const span = tracer.startServer(`${kind}.request`, { 'naftiko.adapter.type': kind, 'http.request.method': req.method, 'naftiko.capability': capability }, req.headers);
-      (req.raw as Traced)[SPAN] = span;
+      observer.start(req.raw);
       done();
     });
   }
-  const finish = (req: FastifyRequest, status: number, seconds: number) => {
-    const operation = operationOf(req);
-    telemetry.request(kind, operation, status, seconds);
-    const span = (req.raw as Traced)[SPAN];
-    if (span) {
-      span.setAttribute('naftiko.operation.id', operation);
-      span.setAttribute('http.response.status_code', status);
-      span.setStatus(status >= 500 || status === 499 ? 'ERROR' : 'OK');
-      span.end();
-    }
-  };
   app.addHook('onResponse', (req, reply, done) => {
-    finish(req, reply.statusCode, reply.elapsedTime / 1000);
+    observer.finish(req.raw, operationOf(req), reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   // a caller that went away: counted as 499, as the log says
   app.addHook('onRequestAbort', (req, done) => {
-    finish(req, 499, 0);
+    observer.finish(req.raw, operationOf(req), 499, 0);
     done();
   });
+  return observer;
 }
 
 /** REST and skill adapters: the route's declared operation id, else its URL pattern; unmatched requests share one label. */
 export function routeOperation(req: FastifyRequest): string {
-  const config = req.routeOptions.config as { operationId?: string } | undefined;
+  return routeLabel(req.routeOptions.config as { operationId?: string } | undefined, req.routeOptions.url, req.method);
+}
+
+/** The operation label of a route: its declared operation id, else its URL pattern and method. */
+export function routeLabel(config: { operationId?: string } | undefined, url: string | undefined, method: string): string {
   if (config?.operationId) return config.operationId;
-  return req.routeOptions.url ? `${req.routeOptions.url} ${req.method}` : 'unmatched';
+  return url ? `${url} ${method}` : 'unmatched';
 }
 
 const MCP_METHODS = new Set([

@@ -15,7 +15,7 @@ import { loadCapabilityText } from '../../src/spec/load.js';
 import type { RestAdapter } from '../../src/spec/model.js';
 import { DEFAULT_INVOKER_OPTIONS, Invoker } from '../../src/invoke/invoker.js';
 import { buildRestApp } from '../../src/expose/rest/rest-adapter.js';
-import { startRecorder, type Recorder } from './helpers.js';
+import { defaultAnswer, startRecorder, type Recorder } from './helpers.js';
 
 const CAPABILITY = `
 naftiko: 1.0.0-alpha3
@@ -189,11 +189,15 @@ interface Served {
   log: () => Record<string, unknown>[];
 }
 
-async function serve(adapter: RestAdapter, invoker: Invoker, directRoutes: boolean): Promise<Served> {
+/** What the request observer reported (a stand-in for the control adapter's telemetry). */
+type Reported = { operation: string; status: number }[];
+
+async function serve(adapter: RestAdapter, invoker: Invoker, directRoutes: boolean, reported?: Reported): Promise<Served> {
   let text = '';
   const stream = new PassThrough();
   stream.on('data', (d: Buffer) => (text += d.toString()));
-  const app = buildRestApp(adapter, invoker, { logger: { level: 'info', stream }, host: '127.0.0.1', directRoutes, docs: { prefix: '', info: { label: 'direct routes' } as never } });
+  const observe = reported ? { capability: 'direct', telemetry: { tracer: undefined, request: (_kind: string, operation: string, status: number) => reported.push({ operation, status }) } as never } : undefined;
+  const app = buildRestApp(adapter, invoker, { logger: { level: 'info', stream }, host: '127.0.0.1', directRoutes, docs: { prefix: '', info: { label: 'direct routes' } as never }, ...(observe ? { observe } : {}) });
   const served: Served = {
     app,
     base: '',
@@ -321,5 +325,45 @@ describe('direct routes answer exactly what fastify answers', () => {
     const lineB = strip(viaFastify.log().find((l) => l.reqId === 'line-1'));
     expect(lineA).toEqual({ level: 30, time: 0, pid: process.pid, hostname: expect.any(String), reqId: 'line-1', method: 'GET', url: '/items/line-1', status: 200, ms: 0, msg: 'request' });
     expect(lineA).toEqual(lineB);
+  });
+
+  it('reports requests to the control adapter\'s observer as fastify\'s hooks do, a caller who went away as 499', async () => {
+    const reportedDirect: Reported = [];
+    const reportedFastify: Reported = [];
+    const adapter = loadCapabilityText('direct.yaml', CAPABILITY, { env: {} }).model.exposes.find((a) => a.namespace === 'shop') as RestAdapter;
+    const a = await serve(adapter, invoker, true, reportedDirect);
+    const b = await serve(adapter, invoker, false, reportedFastify);
+    try {
+      upstream.answer = (req) => (req.url.includes('slow') ? { status: 200, body: {}, delayMs: 400 } : { status: 200, body: { data: { echo: req.url } } });
+      for (const s of [a, b]) {
+        await send(s.base, 'GET', '/items/abc');
+        await send(s.base, 'GET', '/fwd/x');
+        await send(s.base, 'GET', '/nowhere/at/all');
+        // a caller who gives up before the (slow) upstream answers
+        await new Promise<void>((resolve) => {
+          const u = new URL(s.base);
+          const req = httpRequest({ host: u.hostname, port: u.port, path: '/items/slow', method: 'GET' });
+          req.on('error', () => resolve());
+          req.end();
+          setTimeout(() => {
+            req.destroy();
+            resolve();
+          }, 100);
+        });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(a.throughFastify).toBe(1); // only the unmatched request
+      expect(reportedDirect).toEqual(reportedFastify);
+      expect(reportedDirect).toEqual([
+        { operation: '/items/{id} GET', status: 200 },
+        { operation: '/fwd/* GET', status: 200 },
+        { operation: 'unmatched', status: 404 },
+        { operation: '/items/{id} GET', status: 499 },
+      ]);
+    } finally {
+      upstream.answer = defaultAnswer;
+      await a.app.close();
+      await b.app.close();
+    }
   });
 });

@@ -1,15 +1,16 @@
 /**
  * Direct routes: operation requests answered straight from the Node server, without fastify's
- * request lifecycle (its Request and Reply objects, hook runners, handler wrapper). On REST
- * pass-through that lifecycle costs about a sixth of a request's CPU (BENCHMARKS.md); a direct route
- * runs the same operation call, the same writer and the same access line.
+ * request lifecycle (its Request and Reply objects, hook runners, handler wrapper). A minimal proxy on
+ * node:http used 0.73× the CPU per request of the same proxy on fastify (BENCHMARKS.md); a direct
+ * route runs the same operation call, the same writer and the same access line.
  *
  * Exactness comes from a mirror: every route fastify registers (operations, forwards, docs, the Allow
  * answers, auto-HEAD) is added to a router of the same library (find-my-way) with fastify's own router
  * settings, so a URL matches here exactly what it matches there. A request is answered directly only
  * when it matches an operation route and carries no body to parse; everything else, and everything
- * while the app closes, goes to fastify. An app whose requests need fastify hooks (inbound auth, CORS,
- * metrics and traces) or a logger of its own makes no direct routes at all.
+ * while the app closes, goes to fastify. Metrics and traces (a control adapter) are reported by the
+ * same RequestObserver fastify's hooks use. An app whose requests need other fastify hooks (inbound
+ * auth, CORS) or a logger of its own makes no direct routes at all.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +21,7 @@ import { errorAnswer, writeProblem, writeResult } from './reply.js';
 import type { AccessLine } from '../logging.js';
 import type { InvokeResult } from '../../invoke/invoker.js';
 import type { CallSignal } from '../../consume/call-signal.js';
+import { routeLabel, type RequestObserver } from '../observe-requests.js';
 
 /** What a direct route runs: the route's call for `req`, with the router's params and parsed query. */
 export type DirectCall = (req: IncomingMessage, params: unknown, query: unknown, signal: CallSignal) => Promise<InvokeResult>;
@@ -30,44 +32,57 @@ const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 interface Route {
   /** absent: fastify answers (a route of the mirror that is not an operation's) */
   readonly call?: DirectCall;
+  /** the operation label of metrics and spans (as fastify's routes report it) */
+  readonly label: string;
 }
 
 const kStarted = Symbol('naftiko.directStarted');
-type Timed = ServerResponse & { [kStarted]?: number };
+const kRoute = Symbol('naftiko.directRoute');
+type Timed = ServerResponse & { [kStarted]?: number; [kRoute]?: Route };
 
 export interface DirectRouteOptions {
   /** the access line writer (false: the level does not log it) */
   readonly accessLine: AccessLine | false;
   /** error details say `upstream` instead of the upstream's origin */
   readonly hideUpstream?: boolean;
+  /** metrics and spans per request (a control adapter is served) */
+  readonly observer?: RequestObserver;
 }
 
 export class DirectRoutes {
   private readonly calls = new Map<unknown, DirectCall>();
-  private readonly mirrored: { method: string; url: string; handler: unknown }[] = [];
+  private readonly mirrored: { method: string; url: string; handler: unknown; label: string }[] = [];
   private router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
   private closing = false;
   private readonly logger: FastifyBaseLogger;
-  /** the 'finish' listener of every direct response (one function, no closure per request) */
-  private readonly logAnswer: (this: ServerResponse) => void;
+  /** the 'finish' and 'close' listeners of every direct response (one function each, no closure per request) */
+  private readonly onFinish: ((this: ServerResponse) => void) | undefined;
+  private readonly onClose: ((this: ServerResponse) => void) | undefined;
 
   /** Watches `app`'s routes from now on; call before any route is added. */
   constructor(app: FastifyInstance, private readonly options: DirectRouteOptions) {
     this.logger = app.log;
     const line = options.accessLine;
-    this.logAnswer = function (this: ServerResponse) {
-      if (!line) return;
+    const observer = options.observer;
+    this.onFinish = line || observer ? function (this: Timed) {
       const req = this.req;
-      const ms = Math.round((performance.now() - ((this as Timed)[kStarted] ?? 0)) * 10) / 10;
-      const url = req.url!;
-      const q = url.indexOf('?');
-      line(String(req.headers['x-request-id']), req.method!, q < 0 ? url : url.slice(0, q), this.statusCode, ms);
-    };
+      const ms = performance.now() - (this[kStarted] ?? 0);
+      if (line) {
+        const url = req.url!;
+        const q = url.indexOf('?');
+        line(String(req.headers['x-request-id']), req.method!, q < 0 ? url : url.slice(0, q), this.statusCode, Math.round(ms * 10) / 10);
+      }
+      observer?.finish(req, this[kRoute]!.label, this.statusCode, ms / 1000);
+    } : undefined;
+    // a caller that went away before the answer was complete: 499, as fastify's onRequestAbort reports it
+    this.onClose = observer ? function (this: Timed) {
+      if (!this.writableFinished) observer.finish(this.req, this[kRoute]!.label, 499, 0);
+    } : undefined;
     app.addHook('onRoute', (route: RouteOptions & { routePath?: string; prefix?: string }) => {
       for (const method of [route.method].flat()) {
-        this.mirrored.push({ method, url: route.url!, handler: route.handler });
+        this.mirrored.push({ method, url: route.url!, handler: route.handler, label: routeLabel(route.config as { operationId?: string } | undefined, route.url, method) });
         // a prefixed '/' route is also served at prefix + '/' without an onRoute of its own
-        if (route.routePath === '' && route.prefix) this.mirrored.push({ method, url: `${route.prefix}/`, handler: undefined });
+        if (route.routePath === '' && route.prefix) this.mirrored.push({ method, url: `${route.prefix}/`, handler: undefined, label: '' });
       }
     });
     app.addHook('onReady', (done) => {
@@ -96,20 +111,26 @@ export class DirectRoutes {
       if (h['content-type'] !== undefined || h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0')) return false;
     }
     const found = router.find(method as HTTPMethod, req.url!);
-    const call = (found?.store as Route | undefined)?.call;
-    if (!found || !call) return false;
-    void this.run(call, req, res, found.params, found.searchParams);
+    const route = found?.store as Route | undefined;
+    if (!found || !route?.call) return false;
+    void this.run(route, req, res, found.params, found.searchParams);
     return true;
   }
 
-  private async run(call: DirectCall, req: IncomingMessage, res: ServerResponse, params: unknown, query: unknown): Promise<void> {
+  private async run(route: Route, req: IncomingMessage, res: ServerResponse, params: unknown, query: unknown): Promise<void> {
     const answering = { method: req.method!, url: req.url!, log: this.logger };
-    if (this.options.accessLine) {
-      (res as Timed)[kStarted] = performance.now();
-      res.once('finish', this.logAnswer);
+    if (this.onFinish) {
+      const timed = res as Timed;
+      timed[kStarted] = performance.now();
+      timed[kRoute] = route;
+      res.once('finish', this.onFinish);
+    }
+    if (this.onClose) {
+      this.options.observer!.start(req);
+      res.once('close', this.onClose);
     }
     try {
-      const result = await call(req, params, query, callSignal(res));
+      const result = await route.call!(req, params, query, callSignal(res));
       writeResult(res, result, { ...result.headers }, answering);
     } catch (e) {
       const err = e as Error & { statusCode?: number; code?: string };
@@ -132,10 +153,11 @@ export class DirectRoutes {
       useSemicolonDelimiter: c.useSemicolonDelimiter ?? false,
     } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
     const noop = () => {};
-    for (const { method, url, handler } of this.mirrored) {
+    for (const { method, url, handler, label } of this.mirrored) {
       const call = this.calls.get(handler);
+      const route: Route = call ? { call, label } : { label };
       try {
-        router.on(method as HTTPMethod, url, noop, call ? { call } : {});
+        router.on(method as HTTPMethod, url, noop, route);
       } catch {
         // only the extra prefix + '/' entries can repeat a route fastify has; the first one stays
       }

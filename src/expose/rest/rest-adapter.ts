@@ -52,9 +52,9 @@ export interface RestAdapterOptions {
 export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: RestAdapterOptions): FastifyInstance {
   const base = serverOptions(options.logger, options.bodyLimit ?? 1024 * 1024);
   const corsOrigins: ReadonlySet<string> = new Set(options.cors?.origins ?? []);
-  // requests that need a fastify hook (inbound auth, CORS, metrics and traces) or a logger of another kind go through fastify
+  // requests that need a fastify hook (inbound auth, CORS) or a logger of another kind go through fastify
   const accessLine = options.logger ? accessLineWriter(options.logger) : false;
-  const directly = options.directRoutes !== false && accessLine !== undefined && !options.auth && !options.cors && !options.observe;
+  const directly = options.directRoutes !== false && accessLine !== undefined && !options.auth && !options.cors;
   let direct: DirectRoutes | undefined;
   const app = Fastify({
     ...base,
@@ -65,12 +65,12 @@ export function buildRestApp(adapter: RestAdapter, invoker: Invoker, options: Re
     // request on fastify's slower hook path.
     serverFactory: (handler: RequestHandler) => (options.serverFor ?? standaloneServer)(guarded(handler, isLoopback(options.host), corsOrigins, () => direct), base.http),
   });
-  if (directly) direct = new DirectRoutes(app, { accessLine: accessLine!, ...(options.hideUpstream ? { hideUpstream: true } : {}) });
+  const observer = options.observe ? observeRequests(app, options.observe, 'rest', routeOperation) : undefined;
+  if (directly) direct = new DirectRoutes(app, { accessLine: accessLine!, ...(options.hideUpstream ? { hideUpstream: true } : {}), ...(observer ? { observer } : {}) });
   // Operation routes parse JSON only: any other body (text/plain, forms, multipart: what a cross-site
   // page can send without a preflight) is a 415 before anything runs.
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
-  if (options.observe) observeRequests(app, options.observe, 'rest', routeOperation);
 
   if (options.cors) installCors(app, options.cors);
   // the docs need no credential (their security schemes say what the operations need); a preflight never carries one
