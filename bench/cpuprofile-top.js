@@ -19,11 +19,13 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Frames of a bundle (dist/cli.js is one esbuild file) are mapped back through its source map to the
+ * Frames of a bundle (dist/cli-bundle.cjs is one esbuild file) are mapped back through its source map to the
  * original file and line, so fastify, undici… and src/ are told apart again.
  */
 const maps = new Map();
 function originalFrame(cf) {
+  // the CLI bundle is compiled through vm.Script (src/cli/code-cache.ts): its frames carry a plain path
+  if (cf.url?.startsWith('/')) cf = { ...cf, url: `file://${cf.url}` };
   if (!cf.url || !cf.url.startsWith('file://')) return cf;
   let map = maps.get(cf.url);
   if (map === undefined) {

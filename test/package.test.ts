@@ -26,6 +26,7 @@ describe('npm pack', () => {
 
   it('holds the CLI bundle, the schema and the capability, and no sources or tests', () => {
     expect(files).toContain('dist/cli.js');
+    expect(files).toContain('dist/cli-bundle.cjs'); // what dist/cli.js runs (src/cli/code-cache.ts)
     expect(files).toContain('capabilities/bulksync.yaml');
     expect(files.some((f) => f.startsWith('schema/'))).toBe(true);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);

@@ -7,6 +7,8 @@ import { validate } from './commands/validate.js';
 import { serve } from './commands/serve.js';
 import { schema } from './commands/schema.js';
 
+export { whenServing } from './serving-hook.js';
+
 const HELP = `naftiko-run ${VERSION} — serve a Naftiko capability as REST routes and MCP tools
 
 Usage:
@@ -57,7 +59,8 @@ Options:
   -v, --version              the version
 
 Environment: bind variables (e.g. POLYTOMIC_API_KEY) are read as the capability's binds declare;
-NAFTIKO_RUN_HEAP_GROWTH_PERCENT caps V8's heap growth per GC (default 100, 0 = V8's default).
+NAFTIKO_RUN_HEAP_GROWTH_PERCENT caps V8's heap growth per GC (default 100, 0 = V8's default);
+NAFTIKO_RUN_CODE_CACHE=DIR|off: where compiled code is kept between starts (default: the OS temporary folder).
 Docs: README.md; error codes: docs/errors.md`;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {

@@ -3,15 +3,16 @@
  * fetch, WebSocket, EventSource, the mock agents, the cache and cookie code (a megabyte of source,
  * about 60 ms of every start on the benchmark machine); naftiko-run uses only `Pool#request`. The
  * package's own index does the same two steps: load the Pool, and give every dispatcher the request API.
+ * Imported statically (not required at run time) so that the CLI bundle holds these files and they are
+ * compiled through its code cache (src/cli/code-cache.ts).
  */
-import { createRequire } from 'node:module';
 import type { Pool as UndiciPool } from 'undici';
+import DispatcherModule from 'undici/lib/dispatcher/dispatcher.js';
+import api from 'undici/lib/api/index.js';
+import PoolModule from 'undici/lib/dispatcher/pool.js';
 
-const require = createRequire(import.meta.url);
+const Dispatcher = DispatcherModule as { prototype: object };
+if (!('request' in Dispatcher.prototype)) Object.assign(Dispatcher.prototype, api as object);
 
-const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
-const api = require('undici/lib/api/index.js') as object;
-if (!('request' in Dispatcher.prototype)) Object.assign(Dispatcher.prototype, api);
-
-export const Pool = require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+export const Pool = PoolModule as typeof UndiciPool;
 export type Pool = UndiciPool;

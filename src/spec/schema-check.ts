@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject } from 'ajv';
 import { ajvOptions } from './schema-options.js';
 import { packagePath } from '../package-root.js';
+import { standaloneValidator } from './schema-validator-file.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourcePositions } from './yaml-source.js';
 
@@ -25,11 +26,10 @@ let compiled: Validator | undefined;
  */
 function validator(): Validator {
   if (compiled) return compiled;
-  const require = createRequire(packagePath('package.json'));
-  try {
-    const mod = require(packagePath('dist', 'spec', 'schema-validator.cjs')) as Validator | { default: Validator };
-    compiled = typeof mod === 'function' ? mod : mod.default;
-  } catch {
+  const mod = standaloneValidator() as Validator | { default: Validator } | undefined;
+  if (mod) compiled = typeof mod === 'function' ? mod : mod.default;
+  else {
+    const require = createRequire(packagePath('package.json'));
     const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
     const addFormats = require('ajv-formats') as (ajv: unknown) => void;
     const ajv = new Ajv2020({ ...ajvOptions });

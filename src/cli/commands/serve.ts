@@ -5,6 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import { RuntimeError } from '../../runtime-error.js';
 import { closeOnSignal, reloadOnSignal } from '../lifecycle.js';
 import { tuneHeap } from '../heap-tuning.js';
+import { serving } from '../serving-hook.js';
 import { serveFlags, workerCount, type CliArgs } from '../args.js';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -35,6 +36,7 @@ export async function serve(files: readonly string[], values: CliArgs['values'],
   } catch (e) {
     return reportStartFailure(e, io);
   }
+  serving(); // before tuneHeap: the code cache is made with V8's flags as a start has them
   tuneHeap();
   link?.attach(runtime);
   const stdio = runtime.adapters.some((a) => a.url === 'stdio');
