@@ -40,9 +40,10 @@ function jsonString(s: string): string {
   return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 
-function pathOf(url: string): string {
+/** Writes the access line of a request: its path without the query, its time rounded to 0.1 ms. */
+export function logAccess(line: AccessLine, reqId: string, method: string, url: string, status: number, elapsedMs: number): void {
   const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+  line(reqId, method, q < 0 ? url : url.slice(0, q), status, Math.round(elapsedMs * 10) / 10);
 }
 
 class OneLinePerRequest extends LogController {
@@ -52,11 +53,11 @@ class OneLinePerRequest extends LogController {
 
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const ms = Math.round(reply.elapsedTime * 10) / 10;
     if (!error && this.accessLine !== undefined) {
-      if (this.accessLine) this.accessLine(String(request.id), request.method, pathOf(request.url), reply.statusCode, ms);
+      if (this.accessLine) logAccess(this.accessLine, String(request.id), request.method, request.url, reply.statusCode, reply.elapsedTime);
       return;
     }
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
     if (!error && (reply.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') === false) return;
     const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms };
     if (error) reply.log.error({ ...line, err: error }, 'request failed');

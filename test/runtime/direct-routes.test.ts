@@ -15,7 +15,7 @@ import { loadCapabilityText } from '../../src/spec/load.js';
 import type { RestAdapter } from '../../src/spec/model.js';
 import { DEFAULT_INVOKER_OPTIONS, Invoker } from '../../src/invoke/invoker.js';
 import { buildRestApp } from '../../src/expose/rest/rest-adapter.js';
-import { defaultAnswer, startRecorder, type Recorder } from './helpers.js';
+import { defaultAnswer, rawRequest, startRecorder, type Recorder } from './helpers.js';
 
 const CAPABILITY = `
 naftiko: 1.0.0-alpha3
@@ -160,25 +160,11 @@ capability:
             targetNamespace: up
 `;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+type Answer = Awaited<ReturnType<typeof rawRequest>>;
 
-/** A request sent byte for byte (path as given, no normalisation). */
+/** A request with its path sent byte for byte (no normalisation). */
 function send(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path, method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return rawRequest(base, { method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, ...(body !== undefined ? { body } : {}) });
 }
 
 interface Served {
@@ -216,7 +202,7 @@ async function serve(adapter: RestAdapter, invoker: Invoker, directRoutes: boole
 /** What must agree: everything but the per-request id and the date. */
 function comparable(a: Answer): unknown {
   const { 'x-request-id': _id, date: _date, ...headers } = a.headers;
-  return { status: a.status, headers, body: a.body.replace(/"instance":"[^"]*"/, '"instance":…') };
+  return { status: a.status, headers, body: a.text.replace(/"instance":"[^"]*"/, '"instance":…') };
 }
 
 type Case = readonly [method: string, path: string, headers?: Record<string, string>, body?: string];

@@ -3,7 +3,7 @@
  * one runtime starter (every adapter on port 0), small-capability files in a tmp dir, an MCP client,
  * and a raw HTTP request for what fetch cannot send.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -237,17 +237,23 @@ export function jsonInit(method: string, body: unknown, headers: Record<string, 
   return { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** node:http request with exactly the headers given (fetch will not send a foreign Host). */
+/**
+ * node:http request with exactly the headers given (fetch will not send a foreign Host). `path`: sent
+ * byte for byte to `url`'s host instead of `url`'s own (a URL string has its dot segments resolved).
+ */
 export function rawRequest(
-  url: string, options: { method?: string; headers?: Record<string, string>; body?: string },
+  url: string, options: { method?: string; headers?: Record<string, string>; body?: string; path?: string },
 ): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
+    const settings = { method: options.method ?? 'GET', headers: options.headers ?? {} };
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
-    });
+    };
+    const { hostname, port } = new URL(url);
+    const req = options.path === undefined ? httpRequest(url, settings, onResponse) : httpRequest({ ...settings, host: hostname, port, path: options.path }, onResponse);
     req.on('error', reject);
     req.end(options.body);
   });

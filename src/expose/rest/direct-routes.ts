@@ -1,5 +1,5 @@
 /**
- * Direct routes: operation requests answered straight from the Node server, without fastify's
+ * Direct routes: operation and forward requests answered straight from the Node server, without fastify's
  * request lifecycle (its Request and Reply objects, hook runners, handler wrapper). A minimal proxy on
  * node:http used 0.73× the CPU per request of the same proxy on fastify (BENCHMARKS.md); a direct
  * route runs the same operation call, the same writer and the same access line.
@@ -7,7 +7,7 @@
  * Exactness comes from a mirror: every route fastify registers (operations, forwards, docs, the Allow
  * answers, auto-HEAD) is added to a router of the same library (find-my-way) with fastify's own router
  * settings, so a URL matches here exactly what it matches there. A request is answered directly only
- * when it matches an operation route and carries no body to parse; everything else, and everything
+ * when it matches an operation or forward route and carries no body to parse; everything else, and everything
  * while the app closes, goes to fastify. Metrics and traces (a control adapter) are reported by the
  * same RequestObserver fastify's hooks use. An app whose requests need other fastify hooks (inbound
  * auth, CORS) or a logger of its own makes no direct routes at all.
@@ -18,7 +18,7 @@ import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import { callSignal } from '../drain.js';
 import { errorAnswer, writeProblem, writeResult } from './reply.js';
-import type { AccessLine } from '../logging.js';
+import { logAccess, type AccessLine } from '../logging.js';
 import type { InvokeResult } from '../../invoke/invoker.js';
 import type { CallSignal } from '../../consume/call-signal.js';
 import { routeLabel, type RequestObserver } from '../observe-requests.js';
@@ -67,11 +67,7 @@ export class DirectRoutes {
     this.onFinish = line || observer ? function (this: Timed) {
       const req = this.req;
       const ms = performance.now() - (this[kStarted] ?? 0);
-      if (line) {
-        const url = req.url!;
-        const q = url.indexOf('?');
-        line(String(req.headers['x-request-id']), req.method!, q < 0 ? url : url.slice(0, q), this.statusCode, Math.round(ms * 10) / 10);
-      }
+      if (line) logAccess(line, String(req.headers['x-request-id']), req.method!, req.url!, this.statusCode, ms);
       observer?.finish(req, this[kRoute]!.label, this.statusCode, ms / 1000);
     } : undefined;
     // a caller that went away before the answer was complete: 499, as fastify's onRequestAbort reports it
@@ -125,9 +121,10 @@ export class DirectRoutes {
       timed[kRoute] = route;
       res.once('finish', this.onFinish);
     }
-    if (this.onClose) {
-      this.options.observer!.start(req);
-      res.once('close', this.onClose);
+    const observer = this.options.observer;
+    if (observer) {
+      observer.start(req);
+      res.once('close', this.onClose!);
     }
     try {
       const result = await route.call!(req, params, query, callSignal(res));

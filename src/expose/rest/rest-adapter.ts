@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { ExposedOperation, RestAdapter } from '../../spec/model.js';
+import type { RestAdapter } from '../../spec/model.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { PROBLEM_CONTENT_TYPE, problem } from '../problem.js';
 import { isLocalRequest, isLoopback } from '../local-origin.js';
