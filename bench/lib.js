@@ -158,17 +158,24 @@ export function describeExit(child, exit) {
  * A free port for a child server to listen on. Taken from 20000–29999, below Linux's ephemeral range
  * (32768+): a port the kernel handed out for `listen(0)` could be claimed by another process (a test
  * running in parallel) between this check and the child's listen, and the bench would then talk to it.
+ * Within one process a port is handed out once: two servers given the same port would race for it.
  */
+const handedOut = new Set();
 export async function freePort() {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 10000);
+    // a port handed out earlier may not be listening yet: never hand it out twice
+    if (handedOut.has(port)) continue;
     const free = await new Promise((resolve) => {
       const s = createServer();
       s.unref();
       s.once('error', () => resolve(false));
       s.listen(port, HOST, () => s.close(() => resolve(true)));
     });
-    if (free) return port;
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }
 

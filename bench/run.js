@@ -201,8 +201,15 @@ async function main() {
       ...(sides.rateRedisPassSmall ? [[sides.rateRedisPassSmall, docs.small.toString()]] : []),
     ]) {
       if (onlyMcp) break;
-      const res = await fetch(side.url);
-      const text = await res.text();
+      if (crashed) throw crashed;
+      let res;
+      let text;
+      try {
+        res = await fetch(side.url);
+        text = await res.text();
+      } catch (err) {
+        throw new Error(`bench: ${side.name} (${side.url}) did not answer: ${err.cause?.message ?? err.message}`);
+      }
       const same = asJson ? sameJson(text, expect) : text === expect;
       if (res.status !== 200 || !same) throw new Error(`bench: ${side.name} (${side.url}) answered ${res.status} with an unexpected body: ${text.slice(0, 200)}`);
     }
