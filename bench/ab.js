@@ -8,7 +8,7 @@
  *
  *   node bench/ab.js --a-cli /path/to/old/dist/cli.js [--b-cli dist/cli.js] [--path /pass/small]
  *                    [--a-args="--log-level warn"] [--b-args="--log-level info"] [--b-node-args=--max-semi-space-size=4]
- *                    [--b-env="NAME=value …"] [--floor]
+ *                    [--b-env="NAME=value …"] [--floor] [--floor-path /pass/small]
  *                    [--rounds 8] [--seconds 3] [--connections 32] [--rate N] [--pin]
  *
  * `--rate N` holds every side at N requests/s (autocannon's overallRate) instead of as fast as it can go:
@@ -16,7 +16,8 @@
  * cores at saturation (a server that is driven faster also batches more per event-loop turn).
  * `--pin` puts the servers on CPU 1 and this process and the upstream on CPU 0 (taskset), so the servers
  * do not share a core with the load they are measured under.
- * `--floor` adds the hand-written floor proxy as a third side. Nothing is written; the table goes to stdout.
+ * `--floor` adds the hand-written floor proxy as a third side, on `--floor-path` (default: `--path`, with
+ * /fwd/ read as /pass/: the floor has no forward resource). Nothing is written; the table goes to stdout.
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,7 @@ const { values: opt } = parseArgs({
     'a-env': { type: 'string' },
     'b-env': { type: 'string' },
     path: { type: 'string' },
+    'floor-path': { type: 'string' },
     floor: { type: 'boolean' },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
@@ -45,6 +47,8 @@ const { values: opt } = parseArgs({
   },
 });
 const urlPath = opt.path ?? '/pass/small';
+// the floor has no forward resource: its pass-through route is what a forward is compared with (as in bench/run.js)
+const floorPath = opt['floor-path'] ?? urlPath.replace(/^\/fwd\//, '/pass/');
 const rounds = Number(opt.rounds ?? 8);
 const seconds = Number(opt.seconds ?? 3);
 const connections = Number(opt.connections ?? 32);
@@ -67,7 +71,7 @@ await naftiko('B', opt['b-cli'] ?? CLI, words(opt['b-args']), words(opt['b-node-
 if (opt.floor) {
   const port = await freePort();
   const proc = startNode(path.join(BENCH_DIR, 'floor-proxy.js'), [String(port), `http://${HOST}:${upPort}`], { name: 'floor' });
-  sides.push({ name: 'floor', proc, port, ports: [port] });
+  sides.push({ name: 'floor', proc, port, ports: [port], urlPath: floorPath });
 }
 await waitForPorts([upPort], { child: upstream });
 for (const s of sides) await waitForPorts(s.ports, { child: s.proc, timeoutMs: 30_000 });
@@ -78,12 +82,12 @@ if (opt.pin) {
   for (const s of sides) pin('1', s.proc.pid);
 }
 
-const load = (port, duration) => new Promise((resolve, reject) =>
-  autocannon({ url: `http://${HOST}:${port}${urlPath}`, connections, pipelining: 1, duration, ...(overallRate ? { overallRate } : {}) }, (e, r) => (e ? reject(e) : resolve(r))));
+const load = (port, duration, sidePath = urlPath) => new Promise((resolve, reject) =>
+  autocannon({ url: `http://${HOST}:${port}${sidePath}`, connections, pipelining: 1, duration, ...(overallRate ? { overallRate } : {}) }, (e, r) => (e ? reject(e) : resolve(r))));
 
 async function run(side, duration) {
   const cpu0 = cpuMs(side.proc.pid);
-  const r = await load(side.port, duration);
+  const r = await load(side.port, duration, side.urlPath);
   const ok = r['2xx'];
   if (r.non2xx || r.errors) throw new Error(`${side.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
   return { rps: ok / duration, cpuUs: ((cpuMs(side.proc.pid) - cpu0) * 1000) / ok };
