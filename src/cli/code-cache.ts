@@ -19,103 +19,26 @@
  *   compile, never an error. NODE_DEBUG=naftiko-run prints what happened.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { debuglog } from 'node:util';
 import vm from 'node:vm';
+import { codeCacheDir, debug, readOwnFile, usableDir, writeCacheFile } from './cache-files.js';
 
-const debug = debuglog('naftiko-run');
+export { codeCacheDir } from './cache-files.js';
+
+/** Files kept in the folder: every rebuild or upgrade writes a new one (~1.5 MB), the oldest go. */
+export const KEPT_FILES = 8;
 
 export interface BundleExports {
   runAsProcess(): void;
   whenServing(fn: () => void): void;
 }
 
-/** The folder for cache files, or undefined when turned off. */
-export function codeCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  const chosen = env.NAFTIKO_RUN_CODE_CACHE;
-  if (chosen !== undefined && /^(off|0|false|no)$/i.test(chosen.trim())) return undefined;
-  if (chosen) return path.resolve(chosen);
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
-  return path.join(os.tmpdir(), `naftiko-run-code-cache-${uid}`);
-}
-
-/** The folder, created 0700 when absent; undefined when it is not safe to read bytecode from. */
-function usableDir(dir: string): string | undefined {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // lstat: a symbolic link put in the shared temporary folder in place of the folder is not followed
-    const st = lstatSync(dir);
-    if (!st.isDirectory()) return void debug('code cache: %s is not a folder; not used', dir);
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return void debug('code cache: %s is not owned by this user; not used', dir);
-    // (Windows reports no such bits: there the folder is the user's own temporary folder)
-    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return void debug('code cache: %s is writable by others; not used', dir);
-    return dir;
-  } catch (e) {
-    return void debug('code cache: %s unusable (%s)', dir, (e as Error).message);
-  }
-}
-
 export function cacheFileName(bundle: Buffer): string {
   const flags = createHash('sha256').update([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0')).digest('hex').slice(0, 8);
   const content = createHash('sha256').update(bundle).digest('hex').slice(0, 32);
   return `${content}-${process.version}-${process.arch}-${flags}.bin`;
-}
-
-function readCache(file: string): Buffer | undefined {
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      const st = fstatSync(fd);
-      if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return undefined;
-      return readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-/** Files kept in the folder: every rebuild or upgrade writes a new one (~1.5 MB), the oldest go. */
-export const KEPT_FILES = 8;
-
-/** Keeps the KEPT_FILES most recently written cache files, and removes temporary files left by a crash. */
-function prune(dir: string, keep: string): void {
-  try {
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.bin') || f.endsWith('.tmp'))
-      .map((f) => ({ f, mtime: statSync(path.join(dir, f)).mtimeMs }));
-    const stale = files.filter((x) => x.f.endsWith('.tmp') && Date.now() - x.mtime > 600_000);
-    const bins = files.filter((x) => x.f.endsWith('.bin') && x.f !== keep).sort((a, b) => b.mtime - a.mtime);
-    for (const { f } of [...stale, ...bins.slice(KEPT_FILES - 1)]) unlinkSync(path.join(dir, f));
-  } catch {
-    // another process pruned first, or the folder went away: nothing to do
-  }
-}
-
-function writeCache(file: string, data: Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, data);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    debug('code cache: wrote %s (%d bytes)', file, data.length);
-    prune(path.dirname(file), path.basename(file));
-  } catch (e) {
-    debug('code cache: not written (%s)', (e as Error).message);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
-  }
 }
 
 /**
@@ -127,7 +50,7 @@ export function loadBundle(bundlePath: string, env: Readonly<Record<string, stri
   const dir = codeCacheDir(env);
   const usable = dir === undefined ? undefined : usableDir(dir);
   const cacheFile = usable === undefined ? undefined : path.join(usable, cacheFileName(bytes));
-  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
+  const cachedData = cacheFile === undefined ? undefined : readOwnFile(cacheFile);
   // esbuild writes ASCII only (non-ASCII characters escaped), so latin1 decodes it exactly, quicker, and
   // (above 1 MB) as a string outside V8's heap; the file is its own CommonJS wrapper (scripts/bundle.mjs),
   // so that string is compiled as it is, never copied
@@ -144,6 +67,6 @@ export function loadBundle(bundlePath: string, env: Readonly<Record<string, stri
   wrapper.call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, path.dirname(bundlePath));
   mod.loaded = true;
   const exports = mod.exports;
-  if (cacheFile !== undefined && !hit) exports.whenServing(() => writeCache(cacheFile, script.createCachedData()));
+  if (cacheFile !== undefined && !hit) exports.whenServing(() => writeCacheFile(cacheFile, script.createCachedData(), '.bin', KEPT_FILES));
   return exports;
 }

@@ -6,6 +6,7 @@ import type { Node } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
 import { CORE_SCHEMA, load as quickLoad } from 'js-yaml';
 import type { Diagnostic } from './diagnostics.js';
+import { QUICK_READER, currentParseCache } from './parse-cache.js';
 
 export interface Position {
   readonly line: number;
@@ -49,12 +50,18 @@ export function parseYaml(file: string, text: string): ParsedYaml {
 
 function quickParse(text: string): { value: unknown } | undefined {
   if (/[&*!%]/.test(text)) return undefined;
+  const cache = currentParseCache();
+  const cached = cache?.get(text, QUICK_READER);
+  if (cached) return cached;
+  let value: unknown;
   try {
     // CORE_SCHEMA: YAML 1.2 core types, as the `yaml` parser's default; duplicate keys throw
-    return { value: quickLoad(text, { schema: CORE_SCHEMA }) };
+    value = quickLoad(text, { schema: CORE_SCHEMA });
   } catch {
     return undefined;
   }
+  cache?.set(text, QUICK_READER, value);
+  return { value };
 }
 
 export function parseYamlWithPositions(file: string, text: string): ParsedYaml {

@@ -6,6 +6,8 @@ import { RuntimeError } from '../../runtime-error.js';
 import { closeOnSignal, reloadOnSignal } from '../lifecycle.js';
 import { tuneHeap } from '../heap-tuning.js';
 import { serving } from '../serving-hook.js';
+import { useParseCache } from '../../spec/parse-cache.js';
+import { fileParseCache } from '../parse-cache-file.js';
 import { serveFlags, workerCount, type CliArgs } from '../args.js';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -15,6 +17,8 @@ import { DEFAULT_DRAIN_MS } from '../../serve/defaults.js';
 import type { Io } from '../io.js';
 
 export async function serve(files: readonly string[], values: CliArgs['values'], io: Io): Promise<number> {
+  // a start reads what an earlier start parsed of the same files (the code cache's folder)
+  useParseCache(fileParseCache());
   let workers: number;
   try {
     workers = workerCount(values.workers, availableParallelism());
