@@ -9,6 +9,7 @@ import { LogController, type FastifyReply, type FastifyRequest, type FastifyServ
 import { standaloneServer, type ServerFor } from './server-slot.js';
 import { REQUEST_ID_HEADER } from '../observe/request-id.js';
 import { lazyRequestLogger } from './request-logger.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
 /**
  * The access line of a request answered without error, written straight to the log stream: the same
@@ -78,6 +79,7 @@ export function serverOptions(logger: FastifyServerOptions['logger'] | false, bo
     logger: logger ?? false,
     logController: new OneLinePerRequest(accessLineWriter(logger)),
     childLoggerFactory: lazyRequestLogger,
+    schemaController: { compilersFactory: lazySchemaCompilers as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'] },
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
