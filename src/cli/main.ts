@@ -59,7 +59,7 @@ Options:
   -v, --version              the version
 
 Environment: bind variables (e.g. POLYTOMIC_API_KEY) are read as the capability's binds declare;
-NAFTIKO_RUN_HEAP_GROWTH_PERCENT=N fixes V8's heap growth cap per GC (default 100, lifted during GC storms; 0 = V8's default);
+NAFTIKO_RUN_HEAP_GROWTH_PERCENT caps V8's heap growth per GC (default 100, 0 = V8's default);
 NAFTIKO_RUN_CODE_CACHE=DIR|off: where compiled code is kept between starts (default: the OS temporary folder).
 Docs: README.md; error codes: docs/errors.md`;
 
