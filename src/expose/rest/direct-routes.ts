@@ -36,6 +36,9 @@ interface Route {
   readonly label: string;
 }
 
+/** what fastify's onRoute hook gives (a prefixed '/' route says so through routePath and prefix) */
+type MirroredRoute = RouteOptions & { routePath?: string; prefix?: string };
+
 const kStarted = Symbol('naftiko.directStarted');
 const kRoute = Symbol('naftiko.directRoute');
 type Timed = ServerResponse & { [kStarted]?: number; [kRoute]?: Route };
@@ -51,7 +54,7 @@ export interface DirectRouteOptions {
 
 export class DirectRoutes {
   private readonly calls = new Map<unknown, DirectCall>();
-  private readonly routes: (RouteOptions & { routePath?: string; prefix?: string })[] = [];
+  private readonly routes: MirroredRoute[] = [];
   /** made on the first request after the app is ready, not while the servers start (~7 ms of a cold start) */
   private router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
   private ready = false;
@@ -78,7 +81,7 @@ export class DirectRoutes {
     this.onClose = observer ? function (this: Timed) {
       if (!this.writableFinished) observer.finish(this.req, this[kRoute]!.label, 499, 0);
     } : undefined;
-    app.addHook('onRoute', (route: RouteOptions & { routePath?: string; prefix?: string }) => {
+    app.addHook('onRoute', (route: MirroredRoute) => {
       this.routes.push(route);
     });
     app.addHook('onReady', (done) => {
@@ -100,7 +103,7 @@ export class DirectRoutes {
   /** Answers `req` and returns true, or returns false for fastify to answer it. */
   serve(req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.ready || this.closing) return false;
-    const router = (this.router ??= this.build(this.app));
+    const router = (this.router ??= this.build());
     const method = req.method!;
     if (!BODYLESS.has(method)) {
       const h = req.headers;
@@ -138,8 +141,8 @@ export class DirectRoutes {
     }
   }
 
-  private build(app: FastifyInstance): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
-    const c = app.initialConfig;
+  private build(): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
+    const c = this.app.initialConfig;
     // find-my-way reads useSemicolonDelimiter, which its types do not list
     const router = FindMyWay({
       caseSensitive: c.caseSensitive ?? true,
