@@ -167,18 +167,17 @@ export function upstreamFailure(e: unknown, req: { origin: string; method: strin
 }
 
 /** Reads a whole body, failing with 502 past `limit` bytes. */
-export async function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, limit: number, what: string | (() => string)): Promise<Buffer> {
-  const read = await collect(body, limit, what);
-  if (read.over) throw new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${labelOf(what)}: response body exceeds the ${limit} byte limit`);
-  return read.bytes;
+export function readLimited(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, limit: number, what: string | (() => string)): Promise<Buffer> {
+  return collect(body, limit, what, 'refuse');
 }
 
 /**
- * Reads chunks until the body ends or holds more than `max` bytes (then it is destroyed: `over`).
+ * Reads chunks until the body ends or holds more than `max` bytes. Past `max` the body is destroyed and
+ * the read fails with 502 (`refuse`) or answers what it holds (`keep`: the caller cuts it).
  * 'data' events, not `for await`: the async iterator schedules several ticks and promises per chunk,
  * ~10 µs of a mapped request's CPU (BENCHMARKS.md).
  */
-function collect(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, max: number, what: string | (() => string)): Promise<{ bytes: Buffer; over: boolean }> {
+function collect(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, max: number, what: string | (() => string), overMax: 'refuse' | 'keep'): Promise<Buffer> {
   const stream = body as unknown as Readable;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -197,12 +196,13 @@ function collect(body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }
         settle();
         stream.on('error', ignore); // the destroy below may still report an error: nobody reads it now
         stream.destroy();
-        resolve({ bytes: bytes(), over: true });
+        if (overMax === 'keep') resolve(bytes());
+        else reject(new InvokeError('NR_ERR_UPSTREAM_TOO_LARGE', 502, 'Upstream response too large', `${labelOf(what)}: response body exceeds the ${max} byte limit`));
       }
     };
     const onEnd = () => {
       settle();
-      resolve({ bytes: bytes(), over: false });
+      resolve(bytes());
     };
     const onError = (e: Error) => {
       settle();
@@ -248,12 +248,16 @@ const DECOMPRESS: Record<string, (buf: Buffer, options: { maxOutputLength: numbe
  * A whole upstream body as the bytes it stands for: read within `limit`, then, when the upstream
  * compressed it although nobody asked, decompressed within the same limit (probe F12).
  */
-export async function readBody(
+export function readBody(
   body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, headers: Record<string, string | string[] | undefined>, limit: number, what: string | (() => string),
 ): Promise<Buffer> {
-  const raw = await readLimited(body, limit, what);
-  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity' || raw.length === 0) return raw;
+  const encoding = headers['content-encoding'] === undefined ? '' : String(headers['content-encoding']).trim().toLowerCase();
+  // the common case is one promise: no async frame around the read
+  if (encoding === '' || encoding === 'identity') return readLimited(body, limit, what);
+  return readLimited(body, limit, what).then((raw) => (raw.length === 0 ? raw : decompressBody(raw, encoding, limit, what)));
+}
+
+async function decompressBody(raw: Buffer, encoding: string, limit: number, what: string | (() => string)): Promise<Buffer> {
   const label = () => (typeof what === 'string' ? what : what());
   const decompress = DECOMPRESS[encoding];
   if (!decompress) throw new InvokeError('NR_ERR_UPSTREAM_BAD_BODY', 502, 'Upstream response unreadable', `${label()}: the body uses Content-Encoding ${JSON.stringify(encoding)}, which naftiko-run cannot decode`);
@@ -280,7 +284,7 @@ export async function readPrefix(
   body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void }, headers: Record<string, string | string[] | undefined>, keep: number, limit: number, what: string | (() => string),
 ): Promise<BodyPrefix> {
   const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
-  const bytes = encoding !== '' && encoding !== 'identity' ? await readBody(body, headers, limit, what) : (await collect(body, keep, what)).bytes;
+  const bytes = encoding !== '' && encoding !== 'identity' ? await readBody(body, headers, limit, what) : await collect(body, keep, what, 'keep');
   return bytes.length <= keep ? { bytes, truncated: false } : { bytes: utf8Prefix(bytes, keep), truncated: true };
 }
 
