@@ -96,7 +96,7 @@ async function main() {
     const ports = {
       up: await freePort(), floor: await freePort(), floorMcp: await freePort(), nrRest: await freePort(), nrMcp: await freePort(), warnRest: await freePort(), warnMcp: await freePort(),
       ctlRest: await freePort(), ctlMcp: await freePort(), ctl: await freePort(), w2Rest: await freePort(), w2Mcp: await freePort(),
-      rlRest: await freePort(), rlMcp: await freePort(), rrRest: await freePort(), rrMcp: await freePort(), redis: await freePort(),
+      rlRest: await freePort(), rlMcp: await freePort(), rlbRest: await freePort(), rlbMcp: await freePort(), rrRest: await freePort(), rrMcp: await freePort(), redis: await freePort(),
     };
     const upstreamUrl = `http://${HOST}:${ports.up}`;
     const upstream = startNode(path.join(BENCH_DIR, 'upstream.js'), [String(ports.up)], { name: 'upstream' });
@@ -117,12 +117,16 @@ async function main() {
     // rate limiting on, far below the limit: the local store, and Redis (Debian's redis-server, when installed)
     const BELOW = ['--rate-limit', 'pass-small=1000000000/1h'];
     const nrRateLocal = startNode(CLI, [...nrArgs(ports.rlRest, ports.rlMcp, 'warn'), ...BELOW], { name: 'naftiko-run (rate limit, local)' });
+    // their reference: the same server without a limit, in a process of its own with the same history. nrWarn has
+    // served the first group by then, and more warm code runs faster: against it the local-store row gave 0.78x,
+    // where an A/B of two processes with equal history (bench/ab.js) gave 0.94x
+    const nrRateBase = startNode(CLI, nrArgs(ports.rlbRest, ports.rlbMcp, 'warn'), { name: 'naftiko-run (warn, reference of the rate limits)' });
     const redisInstalled = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
     const redis = redisInstalled ? spawnRedis(ports.redis) : undefined;
     if (redis) await waitForPorts([ports.redis], { child: redis, timeoutMs: START_MS_EARLY });
     const nrRateRedis = redis ? startNode(CLI, [...nrArgs(ports.rrRest, ports.rrMcp, 'warn'), ...BELOW, '--redis', `redis://${HOST}:${ports.redis}`], { name: 'naftiko-run (rate limit, Redis)' }) : undefined;
     if (!redis) log('bench: redis-server is not installed (apt-get install redis-server): the Redis rate-limit row is skipped');
-    // nine processes start at once: on a shared two-core machine that can take a while
+    // ten processes start at once: on a shared two-core machine that can take a while
     const START_MS = 60_000;
     await Promise.all([
       waitForPorts([ports.up], { child: upstream, timeoutMs: START_MS }),
@@ -133,6 +137,7 @@ async function main() {
       waitForPorts([ports.ctlRest, ports.ctlMcp, ports.ctl], { child: nrControl, timeoutMs: START_MS }),
       waitForPorts([ports.w2Rest, ports.w2Mcp], { child: nrWorkers, timeoutMs: START_MS }).then(() => waitForWorkers(nrWorkers.pid, 2)),
       waitForPorts([ports.rlRest, ports.rlMcp], { child: nrRateLocal, timeoutMs: START_MS }),
+      waitForPorts([ports.rlbRest, ports.rlbMcp], { child: nrRateBase, timeoutMs: START_MS }),
       ...(nrRateRedis ? [waitForPorts([ports.rrRest, ports.rrMcp], { child: nrRateRedis, timeoutMs: START_MS })] : []),
     ]);
     let shuttingDown = false;
@@ -140,7 +145,7 @@ async function main() {
     const guardExit = (c) => c.exited.then((e) => {
       if (!shuttingDown) crashed ??= new Error(`${c.benchName} exited during the bench (${e.signal ?? `code ${e.code}`})${c.stderrTail ? `:\n${c.stderrTail.trim()}` : ''}`);
     });
-    const servers = [upstream, floor, floorMcp, nr, nrWarn, nrControl, nrWorkers, nrRateLocal, ...(redis ? [redis, nrRateRedis] : [])];
+    const servers = [upstream, floor, floorMcp, nr, nrWarn, nrControl, nrWorkers, nrRateLocal, nrRateBase, ...(redis ? [redis, nrRateRedis] : [])];
     servers.forEach(guardExit);
 
     const extras = await startMcpExtras({ upstreamUrl, tmp, nr: `${`http://${HOST}:${ports.nrMcp}`}/mcp`, timeoutMs: START_MS });
@@ -164,14 +169,14 @@ async function main() {
       nrJoin: rest('naftiko-run, orchestrated 2 calls + lookup', nr, ports.nrRest, '/join'),
       floorPassSmallFwd: rest('floor proxy, pass-through 1 KB (paired with forward)', floor, ports.floor, '/pass/small'),
       nrFwdSmall: rest('naftiko-run, forward 1 KB', nr, ports.nrRest, '/fwd/small'),
-      nrPassSmallRl: rest('naftiko-run --log-level warn, pass-through 1 KB (paired with rate limits)', nrWarn, ports.warnRest, '/pass/small'),
+      nrPassSmallRl: rest('naftiko-run --log-level warn, pass-through 1 KB (own process, paired with rate limits)', nrRateBase, ports.rlbRest, '/pass/small'),
       rateLocalPassSmall: rest('naftiko-run --rate-limit (local store, below the limit), pass-through 1 KB', nrRateLocal, ports.rlRest, '/pass/small'),
       ...(nrRateRedis ? { rateRedisPassSmall: rest('naftiko-run --rate-limit --redis (below the limit), pass-through 1 KB', nrRateRedis, ports.rrRest, '/pass/small') } : {}),
       floorMcp: { name: 'SDK floor server, MCP tools/call 1 KB', kind: 'mcp', proc: floorMcp, url: `${base(ports.floorMcp)}/mcp`, tool: 'get-small' },
       nrMcp: { name: 'naftiko-run, MCP tools/call 1 KB', kind: 'mcp', proc: nr, url: `${base(ports.nrMcp)}/mcp`, tool: 'get-small' },
       ...extras.sides,
     };
-    const mcpSides = [sides.floorMcp, sides.nrMcp, sides.floorMcp2026, sides.nrMcp2026, sides.nrMcpBearer, sides.nrMcpOauth];
+    const mcpSides = [sides.floorMcp, sides.nrMcp, sides.floorMcp2026, sides.nrMcp2026, sides.nrMcpPlain, sides.nrMcpBearer, sides.nrMcpOauth];
     const groups = [
       [sides.floorPassSmall, sides.nrPassSmall, sides.warnPassSmall, sides.controlPassSmall, sides.workersPassSmall],
       [sides.floorPassLarge, sides.nrPassLarge],
@@ -180,7 +185,7 @@ async function main() {
       [sides.floorJoin, sides.nrJoin],
       [sides.floorPassSmallFwd, sides.nrFwdSmall],
       [sides.nrPassSmallRl, sides.rateLocalPassSmall, ...(sides.rateRedisPassSmall ? [sides.rateRedisPassSmall] : [])],
-      [sides.floorMcp, sides.nrMcp, sides.nrMcpBearer, sides.nrMcpOauth],
+      [sides.floorMcp, sides.nrMcp, sides.nrMcpPlain, sides.nrMcpBearer, sides.nrMcpOauth],
       [sides.floorMcp2026, sides.nrMcp2026],
     ].filter((g) => !onlyMcp || g.every((side) => side.kind === 'mcp'));
 
